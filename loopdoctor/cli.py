@@ -1,0 +1,5 @@
+"""Command-line entry point (placeholder)."""
+
+
+def main() -> None:
+    raise SystemExit(0)
