@@ -1,0 +1,346 @@
+"""Turn one parsed module into a :class:`ModuleInfo`: imports, defs, fixtures, tests, marks."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from loopdoctor.index.facts import (
+    ClassInfo,
+    FixtureInfo,
+    FunctionInfo,
+    Mark,
+    ModuleInfo,
+    VarInfo,
+)
+from loopdoctor.knowledge import FIXTURE_DECORATORS, canonical
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def dotted(expr: ast.AST) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def iter_own_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """Walk a function body without descending into nested functions, lambdas or classes."""
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        child = stack.pop()
+        yield child
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        stack.extend(ast.iter_child_nodes(child))
+
+
+def is_generator(func: FunctionNode) -> bool:
+    return any(isinstance(n, ast.Yield | ast.YieldFrom) for n in iter_own_nodes(func))
+
+
+def resolve_relative(modname: str, is_package: bool, level: int, target: str | None) -> str:
+    """The absolute module named by ``from <level dots><target> import ...`` inside ``modname``."""
+    parts = modname.split(".") if modname else []
+    if not is_package and parts:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: max(0, len(parts) - (level - 1))]
+    if target:
+        parts.append(target)
+    return ".".join(parts)
+
+
+def match_any(name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def is_test_file(path: Path, python_files: Sequence[str]) -> bool:
+    return match_any(path.name, python_files)
+
+
+def prefix_or_glob(name: str, patterns: Sequence[str]) -> bool:
+    """pytest's python_functions/python_classes: a prefix, or a glob when it has wildcards."""
+    for pattern in patterns:
+        if any(ch in pattern for ch in "*?["):
+            if fnmatch.fnmatchcase(name, pattern):
+                return True
+        elif name.startswith(pattern):
+            return True
+    return False
+
+
+class ModuleExtractor:
+    """Builds a ModuleInfo; qualification uses only what the module itself imports or defines."""
+
+    def __init__(
+        self,
+        info: ModuleInfo,
+        python_classes: Sequence[str],
+        python_functions: Sequence[str],
+    ) -> None:
+        self.info = info
+        self.python_classes = python_classes
+        self.python_functions = python_functions
+        self.is_package = info.path.name == "__init__.py"
+        self.defined: set[str] = set()
+
+    # -- names -------------------------------------------------------------------------------
+    def qualify(self, expr: ast.AST) -> str | None:
+        name = dotted(expr)
+        if name is None:
+            return None
+        return self.qualify_dotted(name)
+
+    def qualify_dotted(self, name: str) -> str:
+        head, _, rest = name.partition(".")
+        info = self.info
+        if head in info.imports:
+            base = info.imports[head]
+        elif head in self.defined or head in info.variables:
+            base = f"{info.modname}.{head}" if info.modname else head
+        else:
+            base = head
+        full = f"{base}.{rest}" if rest else base
+        return canonical(full) or full
+
+    # -- marks ---------------------------------------------------------------------------------
+    def mark_of(self, expr: ast.expr, depth: int = 0) -> Mark | None:
+        call_args: list[ast.expr] = []
+        call_kwargs: dict[str, ast.expr] = {}
+        target = expr
+        if isinstance(expr, ast.Call):
+            target = expr.func
+            call_args = list(expr.args)
+            call_kwargs = {k.arg: k.value for k in expr.keywords if k.arg}
+        name = dotted(target)
+        if name is None:
+            return None
+        head = name.split(".")[0]
+        # ``asyncio_mark = pytest.mark.asyncio`` at module level, then ``@asyncio_mark``.
+        if depth < 3 and "." not in name and head in self.info.variables:
+            inner = self.mark_of(self.info.variables[head].value, depth + 1)
+            if inner is not None and not call_args and not call_kwargs:
+                return inner
+        qualified = self.qualify_dotted(name)
+        if not qualified.startswith("pytest.mark."):
+            return None
+        mark_name = qualified[len("pytest.mark.") :].split(".")[0]
+        return Mark(mark_name, call_args, call_kwargs, expr)
+
+    def marks_of_value(self, value: ast.expr) -> list[Mark]:
+        items = value.elts if isinstance(value, ast.List | ast.Tuple) else [value]
+        marks: list[Mark] = []
+        for item in items:
+            mark = self.mark_of(item)
+            if mark is not None:
+                marks.append(mark)
+        return marks
+
+    # -- fixtures ------------------------------------------------------------------------------
+    def fixture_of(self, decorator: ast.expr, func_name: str) -> tuple[str, FixtureInfo] | None:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        qualified = self.qualify(target)
+        if qualified is None:
+            return None
+        kind = FIXTURE_DECORATORS.get(qualified)
+        if kind is None:
+            return None
+        kwargs: dict[str, ast.expr] = {}
+        if isinstance(decorator, ast.Call):
+            kwargs = {k.arg: k.value for k in decorator.keywords if k.arg}
+            # ``@pytest.fixture("session")`` is the old positional scope form.
+            if decorator.args and "scope" not in kwargs:
+                kwargs["scope"] = decorator.args[0]
+        name = func_name
+        if isinstance(kwargs.get("name"), ast.Constant) and isinstance(kwargs["name"].value, str):
+            name = kwargs["name"].value
+        scope = "function"
+        if "scope" in kwargs:
+            node = kwargs["scope"]
+            scope = (
+                node.value
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                else "dynamic"
+            )
+        loop_scope = None
+        if "loop_scope" in kwargs:
+            node = kwargs["loop_scope"]
+            loop_scope = (
+                node.value
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                else "dynamic"
+            )
+        autouse_node = kwargs.get("autouse")
+        autouse = isinstance(autouse_node, ast.Constant) and autouse_node.value is True
+        fixture = FixtureInfo(
+            name=name,
+            kind=kind,
+            scope=scope,
+            explicit_loop_scope=loop_scope,
+            legacy_scope_on_asyncio=kind == "pytest_asyncio"
+            and "scope" in kwargs
+            and loop_scope is None,
+            autouse=autouse,
+            has_params="params" in kwargs,
+            decorator=decorator,
+        )
+        return name, fixture
+
+    # -- functions -----------------------------------------------------------------------------
+    def function_info(self, node: FunctionNode, class_info: ClassInfo | None) -> FunctionInfo:
+        args = node.args
+        all_args = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        params = [a.arg for a in all_args]
+        if class_info is not None and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        is_static = any(dotted(d) == "staticmethod" for d in node.decorator_list)
+        if class_info is not None and is_static:
+            params = [a.arg for a in all_args]
+        annotations = {a.arg: a.annotation for a in all_args if a.annotation is not None}
+        qualname = f"{class_info.name}.{node.name}" if class_info else node.name
+        info = FunctionInfo(
+            name=node.name,
+            qualname=qualname,
+            node=node,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            is_generator=is_generator(node),
+            class_name=class_info.name if class_info else None,
+            params=params,
+            annotations=annotations,
+        )
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            qualified = self.qualify(target)
+            if qualified:
+                info.decorator_names.append(qualified)
+            fixture = self.fixture_of(decorator, node.name)
+            if fixture is not None:
+                info.fixture = fixture[1]
+                continue
+            mark = self.mark_of(decorator)
+            if mark is not None:
+                info.marks.append(mark)
+        if info.fixture is None and self.info.is_test_module:
+            in_test_class = class_info is None or class_info.is_test_class
+            info.is_test = in_test_class and prefix_or_glob(node.name, self.python_functions)
+        return info
+
+    # -- module walk ---------------------------------------------------------------------------
+    def record_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        imports = self.info.imports
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imports[alias.asname] = alias.name
+                else:
+                    head = alias.name.split(".")[0]
+                    imports.setdefault(head, head)
+            return
+        base = node.module or ""
+        if node.level:
+            base = resolve_relative(self.info.modname, self.is_package, node.level, node.module)
+        for alias in node.names:
+            if alias.name == "*":
+                self.info.star_imports.append(base)
+                continue
+            local = alias.asname or alias.name
+            imports[local] = f"{base}.{alias.name}" if base else alias.name
+
+    def collect_imports(self, tree: ast.Module) -> None:
+        """Imports anywhere in the file (function-level imports are rare and rarely shadowed)."""
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                self.record_import(node)
+
+    def collect_names(self, body: Sequence[ast.stmt]) -> None:
+        """Module-level defs and assignments, so that decorators can be qualified."""
+        info = self.info
+        for stmt in self._flatten(body):
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                self.defined.add(stmt.name)
+            elif isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        info.variables[target.id] = VarInfo(target.id, stmt.value, stmt)
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                if stmt.value is not None:
+                    info.variables[stmt.target.id] = VarInfo(stmt.target.id, stmt.value, stmt)
+
+    def _flatten(self, body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+        """Module statements, looking inside ``if``/``try``/``with`` blocks at module level."""
+        for stmt in body:
+            if isinstance(stmt, ast.If | ast.Try | ast.With):
+                yield from self._flatten(stmt.body)
+                yield from self._flatten(getattr(stmt, "orelse", []))
+                for handler in getattr(stmt, "handlers", []):
+                    yield from self._flatten(handler.body)
+                yield from self._flatten(getattr(stmt, "finalbody", []))
+            elif hasattr(ast, "TryStar") and isinstance(stmt, ast.TryStar):
+                yield from self._flatten(stmt.body)
+            else:
+                yield stmt
+
+    def run(self) -> ModuleInfo:
+        tree = self.info.tree
+        info = self.info
+        self.collect_imports(tree)
+        self.collect_names(tree.body)
+        for stmt in self._flatten(tree.body):
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                func = self.function_info(stmt, None)
+                info.functions[func.qualname] = func
+            elif isinstance(stmt, ast.ClassDef):
+                self.class_info(stmt)
+            elif isinstance(stmt, ast.Assign | ast.AnnAssign):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+                if "pytestmark" in names and stmt.value is not None:
+                    info.pytestmark = self.marks_of_value(stmt.value)
+                if "pytest_plugins" in names and stmt.value is not None:
+                    info.pytest_plugins = _string_list(stmt.value)
+        return info
+
+    def class_info(self, node: ast.ClassDef) -> None:
+        bases = [self.qualify(b) or "" for b in node.bases]
+        cls = ClassInfo(name=node.name, node=node, bases=bases)
+        has_init = any(isinstance(s, ast.FunctionDef) and s.name == "__init__" for s in node.body)
+        cls.is_test_class = (
+            self.info.is_test_module
+            and prefix_or_glob(node.name, self.python_classes)
+            and not has_init
+        )
+        for decorator in node.decorator_list:
+            mark = self.mark_of(decorator)
+            if mark is not None:
+                cls.marks.append(mark)
+        for stmt in node.body:
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                method = self.function_info(stmt, cls)
+                cls.methods[stmt.name] = method
+                self.info.functions[method.qualname] = method
+            elif isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        cls.attributes[target.id] = stmt.value
+                        if target.id == "pytestmark":
+                            cls.marks.extend(self.marks_of_value(stmt.value))
+        self.info.classes[node.name] = cls
+
+
+def _string_list(value: ast.expr) -> list[str]:
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return [value.value]
+    if isinstance(value, ast.List | ast.Tuple):
+        return [
+            e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
+    return []

@@ -1,0 +1,1 @@
+"""Analyses shared by several rules: coroutine calls, await contexts, mocks, engines."""

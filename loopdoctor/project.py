@@ -1,0 +1,488 @@
+"""The project index: every module's facts, name resolution across modules, and the fixture graph.
+
+Built once per run with ``ast`` (fast); rules query it instead of re-reading other files. Modules
+that the checked files import but that were not passed on the command line (``app/`` when only
+``tests/`` is checked, every conftest.py up to the rootdir) are loaded on demand, read-only.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from loopdoctor.config import PytestSettings, load_pytest_settings
+from loopdoctor.index.extract import ModuleExtractor, is_test_file
+from loopdoctor.index.facts import ClassInfo, FixtureInfo, FunctionInfo, Mark, ModuleInfo, VarInfo
+from loopdoctor.knowledge import canonical, scope_rank
+from loopdoctor.source import SourceFile, UnreadableSource, read_source
+from loopdoctor.versions import DetectedVersion, detect_version
+
+#: Fixtures pytest and common plugins provide; requesting them is never an unknown fixture.
+BUILTIN_FIXTURES = frozenset(
+    "request tmp_path tmp_path_factory tmpdir tmpdir_factory monkeypatch capsys capsysbinary "
+    "capfd capfdbinary caplog pytestconfig recwarn record_property record_xml_attribute "
+    "record_testsuite_property cache doctest_namespace subtests mocker module_mocker "
+    "class_mocker session_mocker worker_id testrun_uid anyio_backend unused_tcp_port "
+    "unused_tcp_port_factory unused_udp_port unused_udp_port_factory event_loop_policy".split()
+)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a qualified name points to inside the project."""
+
+    kind: str  # "function" | "class" | "variable" | "module"
+    module: ModuleInfo
+    obj: FunctionInfo | ClassInfo | VarInfo | ModuleInfo
+
+    @property
+    def function(self) -> FunctionInfo | None:
+        return self.obj if isinstance(self.obj, FunctionInfo) else None
+
+
+@dataclass(frozen=True)
+class FixtureDef:
+    """A fixture definition and the module that holds it."""
+
+    func: FunctionInfo
+    info: FixtureInfo
+    module: ModuleInfo
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def is_async(self) -> bool:
+        return self.func.is_async
+
+    def describe(self) -> str:
+        return f"fixture `{self.name}` ({self.module.path.name}:{self.func.line})"
+
+
+@dataclass(frozen=True)
+class FixtureUse:
+    """A fixture in a test's closure, with the chain of requests that pulled it in."""
+
+    fixture: FixtureDef
+    chain: tuple[str, ...]  # names from the test down to this fixture
+
+
+@dataclass(frozen=True)
+class AsyncioEnv:
+    """The pytest-asyncio behaviour in force for one rootdir."""
+
+    settings: PytestSettings
+    version: DetectedVersion
+
+    @property
+    def mode(self) -> str:
+        return self.settings.asyncio_mode
+
+    @property
+    def legacy_event_loop(self) -> bool:
+        """Before 0.23 every async test and fixture ran on the ``event_loop`` fixture's loop."""
+        return not self.version.at_least(0, 23)
+
+    @property
+    def plugin_active(self) -> bool:
+        return "no:asyncio" not in self.settings.disabled_plugins and (
+            "asyncio" not in self.settings.disabled_plugins
+        )
+
+
+def _module_names(path: Path, rootdir: Path) -> tuple[str, Path, list[str]]:
+    """(primary dotted name, its import root, alias names importable from rootdir or rootdir/src)."""
+    parts = [] if path.stem == "__init__" else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").exists() and directory != directory.parent:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    primary = ".".join(parts)
+    aliases: list[str] = []
+    for base in (rootdir, rootdir / "src"):
+        try:
+            rel = path.relative_to(base)
+        except ValueError:
+            continue
+        rel_parts = list(rel.with_suffix("").parts)
+        if rel_parts and rel_parts[-1] == "__init__":
+            rel_parts = rel_parts[:-1]
+        if rel_parts and all(p.isidentifier() for p in rel_parts):
+            alias = ".".join(rel_parts)
+            if alias != primary:
+                aliases.append(alias)
+    return primary, directory, aliases
+
+
+class ProjectIndex:
+    """Facts across files. ``add`` the checked files, then query; other files load on demand."""
+
+    def __init__(
+        self,
+        settings_for: Callable[[Path], PytestSettings] | None = None,
+        version_for: Callable[[str, Path], DetectedVersion] | None = None,
+    ) -> None:
+        self._settings_for = settings_for or (lambda d: load_pytest_settings(d))
+        self._version_for = version_for or (lambda name, root: detect_version(name, root))
+        self.modules: dict[Path, ModuleInfo] = {}
+        self._by_name: dict[tuple[Path, str], ModuleInfo] = {}
+        self._by_global_name: dict[str, list[ModuleInfo]] = {}
+        self._missing: set[Path] = set()
+        self._envs: dict[Path, AsyncioEnv] = {}
+        self._fixture_value_cache: dict[tuple[Path, str], str | None] = {}
+
+    # -- building ------------------------------------------------------------------------------
+    def settings(self, path: Path) -> PytestSettings:
+        return self._settings_for(path.parent)
+
+    def add(self, source: SourceFile, tree: ast.Module) -> ModuleInfo:
+        """Record a parsed module (the engine parses each checked file exactly once)."""
+        path = source.path
+        settings = self.settings(path)
+        rootdir = settings.rootdir
+        modname, package_root, aliases = _module_names(path, rootdir)
+        info = ModuleInfo(
+            path=path,
+            modname=modname,
+            package_root=package_root,
+            rootdir=rootdir,
+            tree=tree,
+            is_conftest=path.name == "conftest.py",
+            is_test_module=path.name != "conftest.py" and is_test_file(path, settings.python_files),
+        )
+        ModuleExtractor(info, settings.python_classes, settings.python_functions).run()
+        self.modules[path] = info
+        for name in (modname, *aliases):
+            if name:
+                self._by_name[(rootdir, name)] = info
+                self._by_global_name.setdefault(name, []).append(info)
+        return info
+
+    def _load(self, path: Path) -> ModuleInfo | None:
+        """Parse a file that was not among the checked ones; failures just mean 'unknown'."""
+        path = path.absolute()
+        if path in self.modules:
+            return self.modules[path]
+        if path in self._missing or not path.is_file():
+            self._missing.add(path)
+            return None
+        try:
+            source = read_source(path)
+            tree = ast.parse(source.text, filename=str(path))
+        except (UnreadableSource, SyntaxError, ValueError, RecursionError, MemoryError):
+            self._missing.add(path)
+            return None
+        return self.add(source, tree)
+
+    # -- modules and names -----------------------------------------------------------------------
+    def module(self, path: Path) -> ModuleInfo | None:
+        return self.modules.get(path) or self._load(path)
+
+    def find_module(self, name: str, near: ModuleInfo) -> ModuleInfo | None:
+        found = self._by_name.get((near.rootdir, name))
+        if found is not None:
+            return found
+        # Load from disk: relative to the importing module's import root, the rootdir, rootdir/src.
+        rel = Path(*name.split("."))
+        for base in (near.package_root, near.rootdir, near.rootdir / "src"):
+            for candidate in (base / rel.with_suffix(".py"), base / rel / "__init__.py"):
+                if candidate.is_file():
+                    loaded = self._load(candidate)
+                    if loaded is not None:
+                        return loaded
+        candidates = self._by_global_name.get(name, [])
+        return candidates[0] if len(candidates) == 1 else None
+
+    def resolve(self, qualname: str | None, near: ModuleInfo, _depth: int = 0) -> Resolved | None:
+        """Follow a qualified name through modules, re-exports and aliases to its definition."""
+        if not qualname or _depth > 12:
+            return None
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            mod = self.find_module(".".join(parts[:cut]), near)
+            if mod is not None:
+                return self._resolve_in(mod, parts[cut:], _depth)
+        return None
+
+    def _resolve_in(self, mod: ModuleInfo, rest: list[str], depth: int) -> Resolved | None:
+        if not rest:
+            return Resolved("module", mod, mod)
+        name, tail = rest[0], rest[1:]
+        if name in mod.classes:
+            cls = mod.classes[name]
+            if not tail:
+                return Resolved("class", mod, cls)
+            if len(tail) == 1 and tail[0] in cls.methods:
+                return Resolved("function", mod, cls.methods[tail[0]])
+            return None
+        func = mod.functions.get(name)
+        if func is not None:
+            return Resolved("function", mod, func) if not tail else None
+        if name in mod.variables and not tail:
+            return Resolved("variable", mod, mod.variables[name])
+        if name in mod.imports:
+            target = ".".join([mod.imports[name], *tail])
+            return self.resolve(target, mod, depth + 1)
+        for star in mod.star_imports:
+            found = self.resolve(".".join([star, *rest]), mod, depth + 1)
+            if found is not None:
+                return found
+        # A submodule reached as an attribute of its package: ``import app; app.db.engine``.
+        if mod.path.name == "__init__.py":
+            sub = self.find_module(f"{mod.modname}.{name}" if mod.modname else name, mod)
+            if sub is not None and sub is not mod:
+                return self._resolve_in(sub, tail, depth + 1)
+        return None
+
+    def qualify(self, expr: ast.AST, mod: ModuleInfo) -> str | None:
+        """The qualified name an expression refers to through ``mod``'s imports and defs."""
+        from loopdoctor.index.extract import dotted
+
+        name = dotted(expr)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        if head in mod.imports:
+            base = mod.imports[head]
+        elif head in mod.functions or head in mod.classes or head in mod.variables:
+            base = f"{mod.modname}.{head}" if mod.modname else head
+        else:
+            base = head
+        full = f"{base}.{rest}" if rest else base
+        return canonical(full)
+
+    def resolve_expr(self, expr: ast.AST, mod: ModuleInfo) -> Resolved | None:
+        return self.resolve(self.qualify(expr, mod), mod)
+
+    def is_async_def(self, qualname: str | None, near: ModuleInfo) -> FunctionInfo | None:
+        found = self.resolve(qualname, near)
+        func = found.function if found else None
+        return func if func is not None and func.is_async else None
+
+    # -- pytest-asyncio environment --------------------------------------------------------------
+    def asyncio_env(self, mod: ModuleInfo) -> AsyncioEnv:
+        env = self._envs.get(mod.rootdir)
+        if env is None:
+            settings = self.settings(mod.path)
+            env = AsyncioEnv(settings, self._version_for("pytest-asyncio", settings.rootdir))
+            self._envs[mod.rootdir] = env
+        return env
+
+    # -- fixtures --------------------------------------------------------------------------------
+    def conftests(self, mod: ModuleInfo) -> list[ModuleInfo]:
+        """conftest.py files that apply to ``mod``, nearest first, up to its rootdir."""
+        found: list[ModuleInfo] = []
+        directory = mod.path.parent
+        rootdir = mod.rootdir
+        while True:
+            conftest = directory / "conftest.py"
+            if conftest != mod.path:
+                loaded = self.module(conftest) if conftest.is_file() else None
+                if loaded is not None:
+                    found.append(loaded)
+            if directory == rootdir or directory == directory.parent:
+                break
+            if rootdir not in directory.parents:
+                break
+            directory = directory.parent
+        return found
+
+    def plugin_modules(self, mod: ModuleInfo) -> list[ModuleInfo]:
+        """Modules named by ``pytest_plugins`` in the applicable conftests and by ``-p``."""
+        names: list[str] = []
+        for source in [mod, *self.conftests(mod)]:
+            names.extend(source.pytest_plugins)
+        names.extend(self.settings(mod.path).plugins)
+        out: list[ModuleInfo] = []
+        for name in names:
+            found = self.find_module(name, mod)
+            if found is not None and found not in out:
+                out.append(found)
+        return out
+
+    def fixture_layers(
+        self, mod: ModuleInfo, cls: ClassInfo | None = None
+    ) -> list[dict[str, FixtureDef]]:
+        """Fixture definitions visible from a test location, nearest layer first."""
+        layers: list[dict[str, FixtureDef]] = []
+        if cls is not None:
+            layers.append(
+                {
+                    m.fixture.name: FixtureDef(m, m.fixture, mod)
+                    for m in cls.methods.values()
+                    if m.fixture is not None
+                }
+            )
+        for source in [mod, *self.conftests(mod), *self.plugin_modules(mod)]:
+            layers.append(
+                {
+                    f.fixture.name: FixtureDef(f, f.fixture, source)
+                    for f in source.functions.values()
+                    if f.fixture is not None and f.class_name is None
+                }
+            )
+        return layers
+
+    def lookup_fixture(
+        self,
+        name: str,
+        layers: list[dict[str, FixtureDef]],
+        requested_by: FixtureDef | None = None,
+    ) -> FixtureDef | None:
+        """pytest's lookup: nearest definition, or the next outer one for a same-name override."""
+        skipping = requested_by is not None and requested_by.name == name
+        for layer in layers:
+            fixture = layer.get(name)
+            if fixture is None:
+                continue
+            if skipping:
+                if fixture.func is requested_by.func:  # type: ignore[union-attr]
+                    skipping = False
+                continue
+            return fixture
+        return None
+
+    def class_of(self, func: FunctionInfo, mod: ModuleInfo) -> ClassInfo | None:
+        return mod.classes.get(func.class_name) if func.class_name else None
+
+    def closure(self, func: FunctionInfo, mod: ModuleInfo) -> list[FixtureUse]:
+        """Every fixture a test (or fixture) uses: params, usefixtures, autouse, transitively."""
+        cls = self.class_of(func, mod)
+        layers = self.fixture_layers(mod, cls)
+        seen: dict[int, FixtureUse] = {}
+        queue: list[tuple[str, tuple[str, ...], FixtureDef | None]] = []
+        own = FixtureDef(func, func.fixture, mod) if func.fixture else None
+        for param in func.params:
+            queue.append((param, (param,), own))
+        for mark in self.marks_for(func, mod):
+            if mark.name == "usefixtures":
+                for name in mark.str_args():
+                    queue.append((name, (name,), None))
+        for name in _getfixturevalue_names(func.node):
+            queue.append((name, (name,), None))
+        if func.is_test:
+            for layer in reversed(layers):
+                for fixture in layer.values():
+                    if fixture.info.autouse:
+                        queue.append((fixture.name, (fixture.name,), None))
+        while queue:
+            name, chain, requester = queue.pop(0)
+            if name == "request":
+                continue
+            fixture = self.lookup_fixture(name, layers, requester)
+            if fixture is None or id(fixture.func) in seen:
+                continue
+            seen[id(fixture.func)] = FixtureUse(fixture, chain)
+            for param in fixture.func.params:
+                queue.append((param, (*chain, param), fixture))
+        return list(seen.values())
+
+    def param_fixture(self, func: FunctionInfo, mod: ModuleInfo, param: str) -> FixtureDef | None:
+        cls = self.class_of(func, mod)
+        own = FixtureDef(func, func.fixture, mod) if func.fixture else None
+        return self.lookup_fixture(param, self.fixture_layers(mod, cls), own)
+
+    # -- marks and loop scopes -------------------------------------------------------------------
+    def marks_for(self, func: FunctionInfo, mod: ModuleInfo) -> list[Mark]:
+        """Marks on the function, then its class, then the module's ``pytestmark``."""
+        marks = list(func.marks)
+        cls = self.class_of(func, mod)
+        if cls is not None:
+            marks.extend(cls.marks)
+        marks.extend(mod.pytestmark)
+        return marks
+
+    def async_runner(self, func: FunctionInfo, mod: ModuleInfo) -> str | None:
+        """Which plugin runs an ``async def`` test: "asyncio", "anyio", "trio", or None (nobody)."""
+        names = {m.name for m in self.marks_for(func, mod)}
+        if "anyio" in names:
+            return "anyio"
+        if "trio" in names:
+            return "trio"
+        if "asyncio" in names:
+            return "asyncio"
+        env = self.asyncio_env(mod)
+        if env.mode == "auto" and env.plugin_active:
+            return "asyncio"
+        settings = env.settings
+        if "trio" in settings.raw.get("trio_mode", "") or settings.raw.get("trio_mode") == "true":
+            return "trio"
+        return None
+
+    def user_event_loop(self, func: FunctionInfo, mod: ModuleInfo) -> FixtureDef | None:
+        cls = self.class_of(func, mod)
+        return self.lookup_fixture("event_loop", self.fixture_layers(mod, cls))
+
+    def test_loop_scope(self, func: FunctionInfo, mod: ModuleInfo) -> str:
+        env = self.asyncio_env(mod)
+        if env.legacy_event_loop:
+            loop = self.user_event_loop(func, mod)
+            return loop.info.scope if loop else "function"
+        for mark in self.marks_for(func, mod):
+            if mark.name == "asyncio":
+                scope = mark.kwarg_str("loop_scope") or mark.kwarg_str("scope")
+                if scope:
+                    return scope
+        return env.settings.default_test_loop_scope or "function"
+
+    def fixture_loop_scope(self, fixture: FixtureDef) -> str:
+        env = self.asyncio_env(fixture.module)
+        if env.legacy_event_loop:
+            loop = self.user_event_loop(fixture.func, fixture.module)
+            return loop.info.scope if loop else "function"
+        if fixture.info.explicit_loop_scope:
+            return fixture.info.explicit_loop_scope
+        default = env.settings.default_fixture_loop_scope
+        if (
+            default
+            and default != "fixture-scope"
+            and not (fixture.info.legacy_scope_on_asyncio and not env.version.at_least(0, 24))
+        ):
+            return default
+        return fixture.info.scope
+
+    def fixture_runs_async(self, fixture: FixtureDef) -> bool:
+        """True when pytest-asyncio runs this async fixture (decorator or auto mode)."""
+        if not fixture.is_async:
+            return False
+        if fixture.info.kind == "pytest_asyncio":
+            return True
+        return self.asyncio_env(fixture.module).mode == "auto"
+
+    # -- iteration -------------------------------------------------------------------------------
+    def iter_tests(self) -> Iterator[tuple[ModuleInfo, FunctionInfo]]:
+        for mod in list(self.modules.values()):
+            for func in mod.tests:
+                yield mod, func
+
+    def iter_fixtures(self) -> Iterator[FixtureDef]:
+        for mod in list(self.modules.values()):
+            for func in mod.fixtures:
+                yield FixtureDef(func, func.fixture, mod)  # type: ignore[arg-type]
+
+    @cached_property
+    def python_version(self) -> tuple[int, int]:
+        return sys.version_info[:2]
+
+
+def scope_wider(a: str, b: str) -> bool:
+    """True when scope ``a`` outlives scope ``b``."""
+    return scope_rank(a) > scope_rank(b)
+
+
+def _getfixturevalue_names(node: ast.AST) -> Iterable[str]:
+    for child in ast.walk(node):
+        if (
+            isinstance(child, ast.Call)
+            and isinstance(child.func, ast.Attribute)
+            and child.func.attr == "getfixturevalue"
+            and child.args
+            and isinstance(child.args[0], ast.Constant)
+            and isinstance(child.args[0].value, str)
+        ):
+            yield child.args[0].value

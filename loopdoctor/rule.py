@@ -1,0 +1,87 @@
+"""The Rule base class: metadata, the ``ast`` visit methods it implements, and ``report``.
+
+A rule subclass lives in ``loopdoctor/rules/ldNNN_<slug>.py`` and is discovered automatically.
+It implements ``visit_<NodeType>(node)`` for the ``ast`` node types it cares about and optionally
+``finish()``; the engine walks each file once and dispatches every node to every active rule.
+Rules are pure: facts about other files come from ``self.ctx.project``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, ClassVar
+
+from loopdoctor.diagnostic import Finding, FixSafety, Related, Severity
+
+if TYPE_CHECKING:
+    from loopdoctor.context import FileContext
+
+CODE_RE = re.compile(r"^LD\d{3}$")
+
+
+class Rule:
+    """One code, one pattern. Subclasses set the class attributes and visit methods."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.ERROR
+    summary: ClassVar[str] = ""
+    fix_safety: ClassVar[FixSafety] = FixSafety.NONE
+    default_enabled: ClassVar[bool] = True
+    #: The file must contain at least one of these byte strings for the rule to be able to fire.
+    #: Empty means "always run". A cheap pre-filter, not a matcher.
+    tokens: ClassVar[tuple[bytes, ...]] = ()
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.findings: list[Finding] = []
+
+    def finish(self) -> None:
+        """Called after the whole file was visited; for rules that decide at the end."""
+
+    # -- reporting -------------------------------------------------------------------------------
+    def report(
+        self,
+        node: ast.AST,
+        message: str,
+        *,
+        related: Iterable[Related] = (),
+        severity: Severity | None = None,
+        fixable: bool | None = None,
+        at_name: bool = False,
+    ) -> Finding:
+        """Record a finding spanning ``node`` (or only the name of a def/class with ``at_name``)."""
+        location = self.ctx.name_location(node) if at_name else self.ctx.location(node)
+        can_fix = self.fix_safety is not FixSafety.NONE if fixable is None else fixable
+        finding = Finding(
+            code=self.code,
+            name=self.name,
+            severity=severity or self.severity,
+            message=message,
+            location=location,
+            fix=self.fix_safety if can_fix else FixSafety.NONE,
+            related=tuple(related),
+            statement_line=self.ctx.statement_line(node),
+        )
+        self.findings.append(finding)
+        return finding
+
+    def related(self, node: ast.AST, message: str, module_path: object = None) -> Related:
+        """A related location in this file or (with ``module_path``) another indexed file."""
+        return Related(self.ctx.location(node, module_path), message)  # type: ignore[arg-type]
+
+    @classmethod
+    def check_metadata(cls) -> None:
+        if not CODE_RE.match(getattr(cls, "code", "")):
+            raise TypeError(f"{cls.__name__}: bad rule code {getattr(cls, 'code', None)!r}")
+        if not getattr(cls, "name", "") or not cls.summary:
+            raise TypeError(f"{cls.__name__}: rules need a name and a summary")
+
+
+def visit_methods(rule_cls: type[Rule]) -> Iterator[tuple[str, str]]:
+    """(ast node class name, method name) pairs a rule class implements."""
+    for attr in dir(rule_cls):
+        if attr.startswith("visit_"):
+            yield attr[len("visit_") :], attr
