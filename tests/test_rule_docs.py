@@ -1,0 +1,58 @@
+"""Every rule page has the fixed headings, and its examples do what the page says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from loopdoctor.rules import all_rules
+from loopdoctor.testing import check_files, write_example
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted((ROOT / "rules").glob("LD*.md"))
+HEADINGS = ["What it does", "Why is this bad?", "Example", "Use instead"]
+BLOCK_RE = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def sections(text: str) -> dict[str, str]:
+    parts = re.split(r"^## (.+)$", text, flags=re.MULTILINE)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_page_layout(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    code = page.stem
+    rule = all_rules()[code]
+    assert text.startswith(f"# {code}: {rule.name}\n"), "title must be '# CODE: slug'"
+    found = list(sections(text))
+    expected = [h for h in HEADINGS]
+    if rule.fix_safety.value != "none":
+        expected.append("Fix safety")
+    expected.append("References")
+    if code == "LD001":
+        expected = ["What it does", "Why is this bad?", "Example", "Use instead", "References"]
+    assert found == expected, f"headings must be exactly {expected}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_page_examples(page: Path, tmp_path: Path) -> None:
+    code = page.stem
+    parts = sections(page.read_text(encoding="utf-8"))
+    bad = BLOCK_RE.findall(parts["Example"])
+    good = BLOCK_RE.findall(parts["Use instead"])
+    assert bad and good, "Example and Use instead need a python block each"
+    for index, block in enumerate(bad):
+        work = tmp_path / f"bad{index}"
+        work.mkdir()
+        files = write_example(block, work)
+        findings, _ = check_files(files, select=(code,), root=work)
+        assert any(f.code == code for f in findings), f"Example {index} does not produce {code}"
+    for index, block in enumerate(good):
+        work = tmp_path / f"good{index}"
+        work.mkdir()
+        files = write_example(block, work)
+        findings, _ = check_files(files, select=("ALL",), root=work)
+        assert not findings, f"Use instead {index} is not clean: {findings}"
