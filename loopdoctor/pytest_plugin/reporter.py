@@ -79,6 +79,7 @@ class Doctor:
         self.leaked_names: dict[str, str] = {}
         self.loop_error_tests: list[str] = []
         self.index = 0
+        self._foreign: list[tuple[str, str, bool]] = []
         self.observer = probes.LoopObserver(
             describe=self._describe,
             owner=self._owner,
@@ -161,6 +162,7 @@ class Doctor:
             kw = mark.kwargs
             if kw.get("max_growth") is not None:
                 limits.max_growth = parse_size(kw["max_growth"])
+                limits.explicit_growth = True
             if kw.get("max_leaked_tasks") is not None:
                 limits.max_leaked_tasks = int(kw["max_leaked_tasks"])
             has_limit = "max_growth" in kw or "max_leaked_tasks" in kw
@@ -217,6 +219,7 @@ class Doctor:
             rss_before=probes.rss_bytes(),
             fds_before=probes.open_fds(),
             threads_before=probes.live_threads(),
+            modules_before=len(sys.modules),
         )
         self.observer.sinks.phase = record["loops"]["setup"]
         self.observer.sinks.threads = record["loops"]["threads"]
@@ -244,11 +247,15 @@ class Doctor:
         if self.settings.gc:
             gc.collect()
         rss_after = probes.rss_bytes()
-        delta = rss_after - cur.rss_before
+        delta = rss_after - cur.rss_before - cur.report_overhead
         record["rss_delta"] = delta
         self.index += 1
         self.rss_series.append([self.index, rss_after])
-        if delta > cur.limits.max_growth:
+        imported = len(sys.modules) - cur.modules_before
+        if imported > 0:
+            record["modules_imported"] = imported
+        # Growth while modules were being imported is the import, not a leak.
+        if delta > cur.limits.max_growth and (imported <= 0 or cur.limits.explicit_growth):
             record["findings"].append(
                 finding(
                     "LR03",
@@ -500,10 +507,16 @@ class Doctor:
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, Any, None]:
-        outcome = yield
         cur = self.cur
+        before = probes.rss_bytes() if cur is not None and call.excinfo is not None else None
+        outcome = yield
         if cur is None or cur.nodeid != item.nodeid:
             return
+        if before is not None:
+            # Formatting a failure (source lines, reprs) costs RSS that is not the test's.
+            after = self._guard("rss", probes.rss_bytes)
+            if after is not None:
+                cur.report_overhead += after - before
         try:
             report = outcome.get_result()
         except BaseException:
@@ -545,18 +558,33 @@ class Doctor:
         rules = diagnosis.ordered_rules(symptoms)
         facts = self._facts(cur, call.when, exc)
         report.sections.append(("loopdoctor", diagnosis.render_section(symptoms, facts, rules)))
+        first, line = symptoms[0]
         cur.record["findings"].append(
             finding(
                 "LR07",
-                f"{symptoms[0][1]} -- {symptoms[0][0].meaning}",
+                f"{type(exc).__name__} '{first.core}' in {call.when}: {first.meaning}",
                 phase=call.when,
+                error=line,
                 symptoms=[s.core for s, _line in symptoms],
                 rules=rules,
                 explain=f"loopdoctor explain {rules[0]}",
                 facts=facts,
             )
         )
-        if any(s.core == "Event loop is closed" for s, _line in symptoms):
+        if self._foreign:
+            label, desc, closed = self._foreign[0]
+            cur.record["findings"].append(
+                finding(
+                    "LR01",
+                    f"the test used {desc}, bound to loop {label}"
+                    + (" (already closed)" if closed else "")
+                    + ", not to the loop the test ran on",
+                    foreign_loop=label,
+                    closed_loop=closed,
+                    rules=["LD501", "LD106"],
+                )
+            )
+        elif any(s.core == "Event loop is closed" for s, _line in symptoms):
             cur.record["findings"].append(
                 finding(
                     "LR01",
@@ -571,6 +599,7 @@ class Doctor:
         loops = cur.record["loops"]
         phase_loops = loops["call"] if when == "call" else loops["setup"]
         facts: list[str] = []
+        self._foreign = []
         test_loop = phase_loops[0] if phase_loops else None
         if test_loop is not None:
             facts.append(f"this test's {when} ran on loop {self._label(test_loop)}")
@@ -605,6 +634,8 @@ class Doctor:
                 f"{desc} is bound to loop {self._label(info.serial)} "
                 f"(first run in {info.first_seen}; {state})"
             )
+            closed_now = info.closed or loop.is_closed()
+            self._foreign.append((self._label(info.serial), desc.split(" in ")[0], closed_now))
         closed = [i for i in self.observer.infos if i.closed and i.closed_after][-3:]
         if closed:
             facts.append(
@@ -730,6 +761,7 @@ class Doctor:
 
     def _session_end(self) -> None:
         if self._started:
+            self._collect_garbage()
             for info in self.observer.infos:
                 if not info.closed:
                     info.refresh_closed(self.last_nodeid or "session end")
@@ -746,6 +778,19 @@ class Doctor:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             with open(path, "w", encoding="utf-8") as fh:
                 json.dump(self.final, fh, indent=1, default=str)
+
+    def _collect_garbage(self) -> None:
+        """One gc at session end so dropped coroutines and sockets warn while we listen.
+
+        The warnings are re-issued afterwards, so pytest still shows them.
+        """
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gc.collect()
+        for msg in caught:
+            self._on_warning(msg, "")
+        for msg in caught:
+            warnings.warn_explicit(msg.message, msg.category, msg.filename, msg.lineno)
 
     def _sweep_tasks(self) -> None:
         for info, loop in self.observer.loops_alive():

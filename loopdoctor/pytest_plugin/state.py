@@ -32,6 +32,7 @@ class Limits:
     max_growth: int
     max_leaked_tasks: int | None = None
     strict: bool = False
+    explicit_growth: bool = False
 
 
 @dataclass
@@ -48,6 +49,8 @@ class LiveTest:
     phases: dict[str, str] = field(default_factory=dict)
     fixtures: dict[str, FixtureRun] = field(default_factory=dict)
     finished: bool = False
+    report_overhead: int = 0
+    modules_before: int = 0
 
 
 @dataclass
