@@ -134,7 +134,9 @@ class ProjectIndex:
         self._by_global_name: dict[str, list[ModuleInfo]] = {}
         self._missing: set[Path] = set()
         self._envs: dict[Path, AsyncioEnv] = {}
-        self._fixture_value_cache: dict[tuple[Path, str], str | None] = {}
+        #: Whole-project analyses computed once per run by rules (keyed by the analysis).
+        self.memo: dict[object, object] = {}
+        self._versions: dict[tuple[str, Path], DetectedVersion] = {}
 
     # -- building ------------------------------------------------------------------------------
     def settings(self, path: Path) -> PytestSettings:
@@ -264,12 +266,21 @@ class ProjectIndex:
         func = found.function if found else None
         return func if func is not None and func.is_async else None
 
-    # -- pytest-asyncio environment --------------------------------------------------------------
+    # -- versions and pytest-asyncio environment ------------------------------------------------
+    def version(self, name: str, mod: ModuleInfo) -> DetectedVersion:
+        """The version of a distribution the project uses (installed, pinned, else newest)."""
+        key = (name, mod.rootdir)
+        found = self._versions.get(key)
+        if found is None:
+            found = self._version_for(name, mod.rootdir)
+            self._versions[key] = found
+        return found
+
     def asyncio_env(self, mod: ModuleInfo) -> AsyncioEnv:
         env = self._envs.get(mod.rootdir)
         if env is None:
             settings = self.settings(mod.path)
-            env = AsyncioEnv(settings, self._version_for("pytest-asyncio", settings.rootdir))
+            env = AsyncioEnv(settings, self.version("pytest-asyncio", mod))
             self._envs[mod.rootdir] = env
         return env
 
@@ -352,6 +363,15 @@ class ProjectIndex:
 
     def closure(self, func: FunctionInfo, mod: ModuleInfo) -> list[FixtureUse]:
         """Every fixture a test (or fixture) uses: params, usefixtures, autouse, transitively."""
+        memo_key = ("closure", id(func.node))
+        cached = self.memo.get(memo_key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        result = self._closure(func, mod)
+        self.memo[memo_key] = result
+        return result
+
+    def _closure(self, func: FunctionInfo, mod: ModuleInfo) -> list[FixtureUse]:
         cls = self.class_of(func, mod)
         layers = self.fixture_layers(mod, cls)
         seen: dict[int, FixtureUse] = {}

@@ -333,6 +333,12 @@ class ModuleExtractor:
                         cls.attributes[target.id] = stmt.value
                         if target.id == "pytestmark":
                             cls.marks.extend(self.marks_of_value(stmt.value))
+            elif (
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and stmt.value is not None
+            ):
+                cls.attributes[stmt.target.id] = stmt.value
         self.info.classes[node.name] = cls
 
 

@@ -1,0 +1,550 @@
+"""Async SQLAlchemy engines: where they are created, whether their pool keeps connections, and
+which tests and fixtures use them on which event loops.
+
+A pooled connection is bound to the loop that opened it. An engine that outlives that loop hands
+the connection to a test running on another loop: "attached to a different loop", then "another
+operation is in progress" (runtime-facts §3). LD501 and LD605 are built on this module.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from loopdoctor.index.extract import dotted, iter_own_nodes
+from loopdoctor.index.facts import FunctionInfo, ModuleInfo, VarInfo
+from loopdoctor.knowledge import (
+    ASYNC_SESSIONMAKER,
+    CREATE_ASYNC_ENGINE,
+    POOLED_ASYNC_DRIVERS,
+    canonical,
+)
+from loopdoctor.project import FixtureDef, ProjectIndex
+
+CLIENT_FACTORIES = {
+    "httpx.ASGITransport": "ASGITransport",
+    "httpx.AsyncClient": "AsyncClient(app=...)",
+    "starlette.testclient.TestClient": "TestClient",
+    "asgi_lifespan.LifespanManager": "LifespanManager",
+}
+_NO_POOL = "sqlalchemy.pool.NullPool"
+_STATIC_POOL = "sqlalchemy.pool.StaticPool"
+_CACHE_DECORATORS = ("functools.lru_cache", "functools.cache", "lru_cache", "cache")
+
+
+# -- static strings ------------------------------------------------------------------------------
+def static_string(
+    project: ProjectIndex, expr: ast.AST | None, mod: ModuleInfo, depth: int = 0
+) -> str | None:
+    """Evaluate a string expression without running anything (constants, f-strings, defaults)."""
+    if expr is None or depth > 8:
+        return None
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value
+    if isinstance(expr, ast.JoinedStr):
+        parts = []
+        for value in expr.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+            else:
+                parts.append("{}")
+        return "".join(parts)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left = static_string(project, expr.left, mod, depth + 1)
+        right = static_string(project, expr.right, mod, depth + 1)
+        return None if left is None else left + (right if right is not None else "{}")
+    if isinstance(expr, ast.Call):
+        name = canonical(project.qualify(expr.func, mod)) or ""
+        if name in ("os.getenv", "os.environ.get") and len(expr.args) >= 2:
+            return static_string(project, expr.args[1], mod, depth + 1)
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr == "replace" and expr.args:
+            base = static_string(project, expr.func.value, mod, depth + 1)
+            if base is not None and len(expr.args) == 2:
+                old = static_string(project, expr.args[0], mod, depth + 1)
+                new = static_string(project, expr.args[1], mod, depth + 1)
+                if old is not None and new is not None:
+                    return base.replace(old, new, 1)
+        if name in ("str", "sqlalchemy.engine.make_url", "sqlalchemy.make_url") and expr.args:
+            return static_string(project, expr.args[0], mod, depth + 1)
+        if name.endswith("URL.create"):
+            for kw in expr.keywords:
+                if kw.arg == "drivername":
+                    driver = static_string(project, kw.value, mod, depth + 1)
+                    return f"{driver}://" if driver else None
+        return None
+    if isinstance(expr, ast.Name | ast.Attribute):
+        found = project.resolve_expr(expr, mod)
+        if found is not None and found.kind == "variable":
+            return static_string(project, found.obj.value, found.module, depth + 1)  # type: ignore[union-attr]
+        # settings.database_url where settings = Settings() and Settings has a default value
+        if isinstance(expr, ast.Attribute):
+            owner = project.resolve_expr(expr.value, mod)
+            if owner is not None and owner.kind == "variable":
+                value = owner.obj.value  # type: ignore[union-attr]
+                if isinstance(value, ast.Call):
+                    cls = project.resolve_expr(value.func, owner.module)
+                    if cls is not None and cls.kind == "class":
+                        attr = cls.obj.attributes.get(expr.attr)  # type: ignore[union-attr]
+                        return static_string(project, attr, cls.module, depth + 1)
+            elif owner is not None and owner.kind == "class":
+                attr = owner.obj.attributes.get(expr.attr)  # type: ignore[union-attr]
+                return static_string(project, attr, owner.module, depth + 1)
+    return None
+
+
+# -- engine sites --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EngineSite:
+    """One ``create_async_engine(...)`` call and what can be known about its pool statically."""
+
+    call: ast.Call
+    module: ModuleInfo
+    url: str | None
+    poolclass: str | None  # canonical class name, "dynamic", or None when not given
+    pool_kwargs: tuple[str, ...]
+
+    @property
+    def dialect(self) -> str | None:
+        if self.url is None or "://" not in self.url:
+            return None
+        scheme = self.url.split("://", 1)[0]
+        return scheme.split("+", 1)[0] if scheme and "{" not in scheme else None
+
+    @property
+    def driver(self) -> str | None:
+        if self.url is None or "://" not in self.url:
+            return None
+        scheme = self.url.split("://", 1)[0]
+        if "{" in scheme:
+            return None
+        if "+" in scheme:
+            return scheme.split("+", 1)[1]
+        return {"postgresql": "psycopg2", "sqlite": "pysqlite", "mysql": "mysqldb"}.get(scheme)
+
+    @property
+    def sqlite_memory(self) -> bool:
+        if self.dialect != "sqlite" or self.url is None:
+            return False
+        rest = self.url.split("://", 1)[1]
+        return rest in ("", "/") or ":memory:" in rest or "mode=memory" in rest
+
+
+def engine_site(project: ProjectIndex, call: ast.Call, mod: ModuleInfo) -> EngineSite | None:
+    if canonical(project.qualify(call.func, mod)) != CREATE_ASYNC_ENGINE:
+        return None
+    url_expr = call.args[0] if call.args else None
+    kwargs = {k.arg: k.value for k in call.keywords if k.arg}
+    url_expr = kwargs.get("url", url_expr)
+    poolclass = None
+    if "poolclass" in kwargs:
+        value = kwargs["poolclass"]
+        name = canonical(project.qualify(value, mod))
+        if name is not None and name.rsplit(".", 1)[-1].endswith("Pool"):
+            poolclass = "sqlalchemy.pool." + name.rsplit(".", 1)[-1]
+        else:
+            poolclass = "dynamic"
+    if any(k.arg is None for k in call.keywords):
+        poolclass = poolclass or "dynamic"  # **engine_kwargs may carry a poolclass
+    pool_kwargs = tuple(k for k in ("pool_size", "max_overflow", "pool_pre_ping") if k in kwargs)
+    url = static_string(project, url_expr, mod)
+    return EngineSite(call, mod, url, poolclass, pool_kwargs)
+
+
+@dataclass(frozen=True)
+class PoolVerdict:
+    pooled: bool | None  # None: cannot tell statically
+    description: str  # e.g. "asyncpg's default AsyncAdaptedQueuePool"
+
+
+def pool_verdict(project: ProjectIndex, site: EngineSite) -> PoolVerdict:
+    """Does this engine keep connections between checkouts (and so between event loops)?"""
+    if site.poolclass == _NO_POOL:
+        return PoolVerdict(False, "NullPool")
+    if site.poolclass == "dynamic":
+        return PoolVerdict(None, "a pool class chosen at run time")
+    if site.poolclass == _STATIC_POOL:
+        if site.dialect == "sqlite":
+            return PoolVerdict(False, "StaticPool over SQLite")
+        return PoolVerdict(True, "StaticPool (one connection kept for the engine's lifetime)")
+    if site.poolclass is not None:
+        return PoolVerdict(True, site.poolclass.rsplit(".", 1)[-1])
+    if site.pool_kwargs and site.dialect != "sqlite":
+        return PoolVerdict(True, f"a queue pool ({', '.join(site.pool_kwargs)} given)")
+    driver = site.driver
+    if site.dialect == "sqlite":
+        if site.sqlite_memory:
+            return PoolVerdict(False, "StaticPool (aiosqlite's default for memory databases)")
+        version = project.version("sqlalchemy", site.module)
+        if version.at_least(2, 1):
+            return PoolVerdict(
+                True, f"AsyncAdaptedQueuePool (aiosqlite file default in {version.describe()})"
+            )
+        return PoolVerdict(False, f"NullPool (aiosqlite file default in {version.describe()})")
+    if driver in POOLED_ASYNC_DRIVERS:
+        return PoolVerdict(True, f"{driver}'s default AsyncAdaptedQueuePool")
+    if site.url is None or driver is None:
+        return PoolVerdict(
+            True,
+            "the default AsyncAdaptedQueuePool (URL not known statically; every async "
+            "driver but aiosqlite pools by default)",
+        )
+    return PoolVerdict(None, f"{driver}'s default pool")
+
+
+# -- where does the engine live? -------------------------------------------------------------------
+@dataclass(frozen=True)
+class EngineHome:
+    kind: str  # "module" | "fixture" | "local"
+    var: tuple[Path, str] | None = None  # module-level variable that holds it
+    fixture: FixtureDef | None = None
+    function: FunctionInfo | None = None
+
+
+def engine_home(project: ProjectIndex, call: ast.Call, mod: ModuleInfo) -> EngineHome:
+    parent = getattr(call, "_ld_parent", None)
+    owner: ast.AST | None = parent
+    while owner is not None and not isinstance(
+        owner, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+    ):
+        owner = getattr(owner, "_ld_parent", None)
+    if owner is None or isinstance(owner, ast.ClassDef):
+        var = None
+        if isinstance(parent, ast.Assign | ast.AnnAssign):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    var = (mod.path, target.id)
+        return EngineHome("module", var=var)
+    func = next((f for f in mod.functions.values() if f.node is owner), None)
+    if func is None:
+        return EngineHome("local")
+    if func.fixture is not None:
+        return EngineHome("fixture", fixture=FixtureDef(func, func.fixture, mod), function=func)
+    if any(name in _CACHE_DECORATORS for name in func.decorator_names) or _assigns_global(owner):
+        return EngineHome("module", var=(mod.path, func.name), function=func)
+    return EngineHome("local", function=func)
+
+
+def _assigns_global(func: ast.AST) -> bool:
+    return any(isinstance(n, ast.Global) for n in iter_own_nodes(func))
+
+
+# -- who uses it -----------------------------------------------------------------------------------
+@dataclass
+class Consumer:
+    """A test that uses an engine, the loop it runs on, and how it reaches the engine."""
+
+    module: ModuleInfo
+    test: FunctionInfo
+    loop_scope: str
+    via: str
+    loop_key: tuple[str, ...] = field(default=())
+
+
+class EngineUsage:
+    """Whole-project usage analysis for one engine, memoised on the project index."""
+
+    def __init__(self, project: ProjectIndex, site: EngineSite, home: EngineHome) -> None:
+        self.project = project
+        self.site = site
+        self.home = home
+        self.symbols: set[tuple[Path, str]] = set()
+        if home.var is not None:
+            self.symbols.add(home.var)
+            self._derive_symbols()
+        self._func_memo: dict[int, bool] = {}
+
+    # module-level variables built from the engine: sessionmakers, bound sessions, wrappers
+    def _derive_symbols(self) -> None:
+        for _ in range(3):
+            added = False
+            for mod in list(self.project.modules.values()):
+                for var in mod.variables.values():
+                    key = (mod.path, var.name)
+                    if key in self.symbols:
+                        continue
+                    if self._expr_uses(var.value, mod):
+                        self.symbols.add(key)
+                        added = True
+            if not added:
+                break
+
+    def _resolve_symbol(self, expr: ast.AST, mod: ModuleInfo) -> tuple[Path, str] | None:
+        found = self.project.resolve_expr(expr, mod)
+        if found is None:
+            return None
+        if found.kind == "variable":
+            var: VarInfo = found.obj  # type: ignore[assignment]
+            return (found.module.path, var.name)
+        if found.kind == "function":
+            return (found.module.path, found.obj.name)  # type: ignore[union-attr]
+        return None
+
+    def _expr_uses(self, expr: ast.AST, mod: ModuleInfo) -> bool:
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Name | ast.Attribute) and isinstance(
+                getattr(node, "ctx", None), ast.Load
+            ):
+                if dotted(node) is None:
+                    continue
+                if self._resolve_symbol(node, mod) in self.symbols:
+                    return True
+        return False
+
+    def function_uses(self, func: FunctionInfo, mod: ModuleInfo, depth: int = 0) -> bool:
+        """The function's body touches the engine, directly or through project helpers."""
+        key = id(func.node)
+        if key in self._func_memo:
+            return self._func_memo[key]
+        self._func_memo[key] = False
+        result = False
+        for node in iter_own_nodes(func.node):
+            if isinstance(node, ast.Name | ast.Attribute) and isinstance(
+                getattr(node, "ctx", None), ast.Load
+            ):
+                if self._resolve_symbol(node, mod) in self.symbols:
+                    result = True
+                    break
+            if depth < 4 and isinstance(node, ast.Call):
+                found = self.project.resolve_expr(node.func, mod)
+                callee = found.function if found else None
+                if callee is not None and callee is not func:
+                    if self.function_uses(callee, found.module, depth + 1):  # type: ignore[union-attr]
+                        result = True
+                        break
+        self._func_memo[key] = result
+        return result
+
+    def app_modules_use(self, app_module: ModuleInfo) -> bool:
+        """The app's module imports (transitively, inside the project) the engine's module."""
+        targets = {path for path, _ in self.symbols}
+        seen: set[Path] = set()
+        stack = [app_module]
+        while stack:
+            mod = stack.pop()
+            if mod.path in seen:
+                continue
+            seen.add(mod.path)
+            if mod.path in targets:
+                return True
+            for qualname in set(mod.imports.values()) | set(mod.star_imports):
+                found = self.project.resolve(qualname, mod)
+                if found is None:
+                    parts = qualname.rsplit(".", 1)
+                    found = self.project.resolve(parts[0], mod) if len(parts) == 2 else None
+                if found is not None and found.module.path not in seen:
+                    stack.append(found.module)
+        return False
+
+    def overridden_dependencies(self, rootdir: Path) -> bool:
+        """Test code replaces a dependency that reaches the engine (``dependency_overrides``)."""
+        memo_key = ("overrides", id(self), rootdir)
+        if memo_key in self.project.memo:
+            return bool(self.project.memo[memo_key])
+        result = False
+        for mod in list(self.project.modules.values()):
+            if mod.rootdir != rootdir or not (mod.is_test_module or mod.is_conftest):
+                continue
+            for node in ast.walk(mod.tree):
+                if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)):
+                    continue
+                if node.value.attr != "dependency_overrides":
+                    continue
+                found = self.project.resolve_expr(node.slice, mod)
+                func = found.function if found else None
+                if func is not None and self.function_uses(func, found.module):  # type: ignore[union-attr]
+                    result = True
+        self.project.memo[memo_key] = result
+        return result
+
+
+def app_of_client(project: ProjectIndex, call: ast.Call, mod: ModuleInfo) -> ModuleInfo | None:
+    """For ``ASGITransport(app=app)`` / ``TestClient(app)``: the module that defines the app."""
+    name = canonical(project.qualify(call.func, mod))
+    if name not in CLIENT_FACTORIES:
+        return None
+    app_expr = None
+    for kw in call.keywords:
+        if kw.arg == "app":
+            app_expr = kw.value
+    if app_expr is None and call.args and name != "httpx.AsyncClient":
+        app_expr = call.args[0]
+    if app_expr is None:
+        return None
+    if isinstance(app_expr, ast.Call):
+        app_expr = app_expr.func
+    found = project.resolve_expr(app_expr, mod)
+    return found.module if found is not None else None
+
+
+def client_constructions(func: FunctionInfo) -> Iterable[ast.Call]:
+    for node in iter_own_nodes(func.node):
+        if isinstance(node, ast.Call):
+            yield node
+
+
+def is_async_sessionmaker_call(project: ProjectIndex, expr: ast.AST, mod: ModuleInfo) -> bool:
+    return (
+        isinstance(expr, ast.Call)
+        and canonical(project.qualify(expr.func, mod)) == ASYNC_SESSIONMAKER
+    )
+
+
+# -- loops that use an engine --------------------------------------------------------------------
+def loop_key(scope: str, mod: ModuleInfo, test: FunctionInfo) -> tuple[str, ...]:
+    """Identity of the loop instance a test runs on, for a given loop scope."""
+    if scope == "session":
+        return ("session",)
+    if scope == "package":
+        return ("package", str(mod.path.parent))
+    if scope == "module":
+        return ("module", str(mod.path))
+    if scope == "class" and test.class_name:
+        return ("class", str(mod.path), test.class_name)
+    return ("function", str(mod.path), test.qualname)
+
+
+def lifetime_key(scope: str, mod: ModuleInfo, test: FunctionInfo) -> tuple[str, ...]:
+    """Identity of one instance of a fixture with cache scope ``scope`` as seen by a test."""
+    return loop_key(scope, mod, test)
+
+
+@dataclass
+class EngineAnalysis:
+    site: EngineSite
+    verdict: PoolVerdict
+    home: EngineHome
+    consumers: list[Consumer]
+    #: lifetime instance -> distinct loop instances that used the engine during it
+    groups: dict[tuple[str, ...], dict[tuple[str, ...], Consumer]]
+    fixture_loop: tuple[str, ...] | None = None
+
+    @property
+    def crosses_loops(self) -> bool:
+        return any(len(loops) >= 2 for loops in self.groups.values())
+
+    def conflicting(self) -> list[Consumer]:
+        for loops in self.groups.values():
+            if len(loops) >= 2:
+                return list(loops.values())
+        return []
+
+
+def all_engine_sites(project: ProjectIndex) -> list[EngineSite]:
+    key = ("engine-sites", len(project.modules))
+    cached = project.memo.get(key)
+    if cached is None:
+        sites = []
+        for mod in list(project.modules.values()):
+            for node in ast.walk(mod.tree):
+                if isinstance(node, ast.Call):
+                    site = engine_site(project, node, mod)
+                    if site is not None:
+                        sites.append(site)
+        project.memo[key] = cached = sites
+    return cached  # type: ignore[return-value]
+
+
+def analyse_engine(project: ProjectIndex, site: EngineSite) -> EngineAnalysis | None:
+    """The loops an engine is used on during each instance of its lifetime; None if irrelevant."""
+    key = ("engine", id(site.call))
+    if key in project.memo:
+        return project.memo[key]  # type: ignore[return-value]
+    project.memo[key] = None
+    verdict = pool_verdict(project, site)
+    home = engine_home(project, site.call, site.module)
+    if not verdict.pooled or home.kind == "local":
+        return None
+    if (
+        home.kind == "fixture"
+        and home.fixture is not None
+        and home.fixture.info.scope
+        in (
+            "function",
+            "dynamic",
+        )
+    ):
+        return None
+    usage = EngineUsage(project, site, home)
+    rootdir = site.module.rootdir
+    overridden = usage.overridden_dependencies(rootdir) if home.kind == "module" else True
+    consumers: list[Consumer] = []
+    groups: dict[tuple[str, ...], dict[tuple[str, ...], Consumer]] = {}
+    fixture_loop = None
+    for mod, test in list(project.iter_tests()):
+        if mod.rootdir != rootdir:
+            continue
+        consumer = _consumer(project, usage, mod, test, overridden)
+        if consumer is None:
+            continue
+        consumers.append(consumer)
+        if home.kind == "fixture" and home.fixture is not None:
+            lifetime = lifetime_key(home.fixture.info.scope, mod, test)
+            loops = groups.setdefault(lifetime, {})
+            if home.fixture.is_async and _awaits(home.fixture.func):
+                scope = project.fixture_loop_scope(home.fixture)
+                fixture_loop = loop_key(scope, home.fixture.module, test)
+                loops.setdefault(fixture_loop, consumer)
+        else:
+            loops = groups.setdefault(("process",), {})
+        loops.setdefault(consumer.loop_key, consumer)
+    analysis = EngineAnalysis(site, verdict, home, consumers, groups, fixture_loop)
+    project.memo[key] = analysis
+    return analysis
+
+
+def _awaits(func: FunctionInfo) -> bool:
+    return any(isinstance(n, ast.Await | ast.AsyncWith) for n in iter_own_nodes(func.node))
+
+
+def _consumer(
+    project: ProjectIndex,
+    usage: EngineUsage,
+    mod: ModuleInfo,
+    test: FunctionInfo,
+    overridden: bool,
+) -> Consumer | None:
+    closure = project.closure(test, mod)
+    via: str | None = None
+    through_test_client = False
+    home = usage.home
+    if home.kind == "fixture" and home.fixture is not None:
+        for use in closure:
+            if use.fixture.func is home.fixture.func:
+                via = " -> ".join(f"`{n}`" for n in use.chain)
+                break
+    else:
+        if usage.function_uses(test, mod):
+            via = "the test body"
+        for use in closure:
+            if via:
+                break
+            if usage.function_uses(use.fixture.func, use.fixture.module):
+                via = "fixture " + " -> ".join(f"`{n}`" for n in use.chain)
+        if via is None and not overridden:
+            for func, fmod, label in [(test, mod, "the test")] + [
+                (u.fixture.func, u.fixture.module, f"fixture `{u.fixture.name}`") for u in closure
+            ]:
+                for call in client_constructions(func):
+                    app_mod = app_of_client(project, call, fmod)
+                    if app_mod is not None and usage.app_modules_use(app_mod):
+                        via = f"the app under test (client built in {label})"
+                        name = canonical(project.qualify(call.func, fmod))
+                        through_test_client = name == "starlette.testclient.TestClient"
+                        break
+                if via:
+                    break
+    if via is None:
+        return None
+    if test.is_async:
+        runner = project.async_runner(test, mod)
+        if runner is None:
+            return None
+        scope = project.test_loop_scope(test, mod) if runner == "asyncio" else "function"
+    elif through_test_client:
+        scope = "function"
+    else:
+        return None
+    return Consumer(mod, test, scope, via, loop_key(scope, mod, test))

@@ -1,0 +1,103 @@
+"""LD605: a test sends several requests through an app whose pooled engine crosses loops."""
+
+from __future__ import annotations
+
+import ast
+
+from loopdoctor.diagnostic import Severity
+from loopdoctor.index.extract import iter_own_nodes
+from loopdoctor.index.facts import FunctionInfo
+from loopdoctor.knowledge import ASYNC_CLIENT, SYNC_TEST_CLIENT
+from loopdoctor.metadata.engines import all_engine_sites, analyse_engine
+from loopdoctor.rule import Rule
+
+REQUEST_METHODS = frozenset("get post put patch delete head options request send stream".split())
+CLIENT_TYPES = frozenset({ASYNC_CLIENT, SYNC_TEST_CLIENT, "httpx.Client"})
+
+
+class ChainedRequestsSharedState(Rule):
+    code = "LD605"
+    name = "chained-requests-shared-state"
+    severity = Severity.ERROR
+    summary = (
+        "A test chains requests through an app whose pooled engine or session crosses event "
+        "loops ('another operation is in progress')."
+    )
+    tokens = (b"get(", b"post(", b"put(", b"patch(", b"delete(", b"request(")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        func = self.ctx.function_info(node)
+        if func is None or not func.is_test:
+            return
+        requests = self.count_requests(func)
+        if requests < 2:
+            return
+        project = self.ctx.project
+        for site in all_engine_sites(project):
+            analysis = analyse_engine(project, site)
+            if analysis is None or not analysis.crosses_loops:
+                continue
+            mine = next((c for c in analysis.consumers if c.test is func), None)
+            if mine is None:
+                continue
+            site_path = site.module.path
+            related = [
+                self.related(
+                    site.call,
+                    f"root cause: pooled engine ({analysis.verdict.description}) shared across "
+                    "event loops (LD501)",
+                    site_path,
+                )
+            ]
+            root_fixture = analysis.home.fixture
+            if root_fixture is not None:
+                related.append(
+                    self.related(
+                        root_fixture.func.node,
+                        f"{root_fixture.info.scope}-scoped fixture `{root_fixture.name}` holds it",
+                        root_fixture.module.path,
+                    )
+                )
+            holder = (
+                f"fixture `{root_fixture.name}` ({root_fixture.module.path.name}:"
+                f"{root_fixture.func.line})"
+                if root_fixture is not None
+                else f"the engine created at {site_path.name}:{site.call.lineno}"
+            )
+            self.report(
+                node,
+                f"`{func.name}` chains {requests} requests, and reaches {holder} via {mine.via}, "
+                "a pooled engine shared across event loops: after the first request on a "
+                "connection from another loop fails ('attached to a different loop'), the next "
+                "ones fail with 'another operation is in progress'; fix the root cause (LD501: "
+                "`poolclass=NullPool` or one loop scope), then chained requests are fine",
+                related=related,
+                at_name=True,
+            )
+            return
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def count_requests(self, func: FunctionInfo) -> int:
+        env = self.ctx.env(func)
+        count = 0
+        for node in iter_own_nodes(func.node):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr not in REQUEST_METHODS:
+                continue
+            receiver = self.ctx.types.type_of(node.func.value, self.ctx.module, env)
+            if receiver not in CLIENT_TYPES:
+                continue
+            count += 2 if self.in_loop(node, func.node) else 1
+        return count
+
+    def in_loop(self, node: ast.AST, stop: ast.AST) -> bool:
+        for ancestor in self.ctx.ancestors(node):
+            if ancestor is stop:
+                return False
+            if isinstance(
+                ancestor, ast.For | ast.AsyncFor | ast.While | ast.ListComp | ast.GeneratorExp
+            ):
+                return True
+        return False
