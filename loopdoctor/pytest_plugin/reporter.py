@@ -62,6 +62,8 @@ class Doctor:
         self.measure_all = measure_all
         self.worker_id: str | None = getattr(config, "workerinput", {}).get("workerid")
         self.is_worker = self.worker_id is not None
+        dist = getattr(config.option, "dist", "no")
+        self.is_xdist_controller = not self.is_worker and dist not in (None, "no")
         self.records: list[dict[str, Any]] = []
         self.late: list[tuple[str, dict[str, Any]]] = []
         self.session_findings: list[dict[str, Any]] = []
@@ -96,7 +98,7 @@ class Doctor:
 
     def start(self) -> None:
         """Install the probes (workers and single process only; idempotent)."""
-        if self._started or self.config.pluginmanager.hasplugin("dsession"):
+        if self._started or self.is_xdist_controller:
             return
         self._started = True
         self.observer.install()
