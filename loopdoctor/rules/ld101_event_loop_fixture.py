@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from loopdoctor.diagnostic import FixSafety, Severity
+from loopdoctor.diagnostic import Severity
 from loopdoctor.rule import Rule
 
 
@@ -15,7 +15,6 @@ class EventLoopFixture(Rule):
     summary = (
         "A user-defined `event_loop` fixture: deprecated in pytest-asyncio 0.23, removed in 1.0."
     )
-    fix_safety = FixSafety.UNSAFE
     tokens = (b"event_loop",)
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:

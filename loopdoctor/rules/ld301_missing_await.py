@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from loopdoctor.diagnostic import FixSafety, Severity
+from loopdoctor.diagnostic import Severity
 from loopdoctor.metadata.coroutines import coroutine_target, discarded
 from loopdoctor.rule import Rule
 
@@ -14,7 +14,6 @@ class MissingAwait(Rule):
     name = "missing-await"
     severity = Severity.ERROR
     summary = "A call to a coroutine function whose result is never awaited: the body never runs."
-    fix_safety = FixSafety.UNSAFE
 
     def visit_Call(self, node: ast.Call) -> None:
         parent = self.ctx.parent(node)
@@ -35,7 +34,6 @@ class MissingAwait(Rule):
             node,
             f"`{target.short}` is never awaited: it only creates a coroutine "
             f"({target.description}), so {consequence}; {advice}",
-            fixable=in_async,
         )
 
     def consequence(self, node: ast.Call, parent: ast.AST | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from loopdoctor.diagnostic import FixSafety, Severity
+from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo
 from loopdoctor.knowledge import ASYNC_MOCK, SYNC_MOCKS
@@ -23,7 +23,6 @@ class SyncMockForAsync(Rule):
     summary = (
         "A Mock/MagicMock replaces an `async def` (or is awaited): awaiting it raises TypeError."
     )
-    fix_safety = FixSafety.SAFE
     tokens = (b"Mock", b"mock")
 
     # -- patch(...), patch.object(...), monkeypatch.setattr(...) ----------------------------------
@@ -58,7 +57,7 @@ class SyncMockForAsync(Rule):
             self.report_replacement(replacement, func)
 
     def check_setattr(self, node: ast.Call) -> None:
-        """``monkeypatch.setattr("mod.func", Mock())`` or ``monkeypatch.setattr(mod, "func", Mock())``."""
+        """``monkeypatch.setattr("mod.func", Mock())`` or ``setattr(mod, "func", Mock())``."""
         args = node.args
         if len(args) == 2:
             func = self.resolve_string(args[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from loopdoctor.diagnostic import FixSafety, Severity
+from loopdoctor.diagnostic import Severity
 from loopdoctor.metadata.engines import analyse_engine, engine_site
 from loopdoctor.rule import Rule
 
@@ -16,7 +16,6 @@ class PooledEngineAcrossLoops(Rule):
     summary = (
         "A pooled async engine outlives the event loop that uses it (connections cross loops)."
     )
-    fix_safety = FixSafety.SAFE
     tokens = (b"create_async_engine",)
 
     def visit_Call(self, node: ast.Call) -> None:
