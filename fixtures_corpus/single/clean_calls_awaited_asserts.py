@@ -66,3 +66,36 @@ async def test_assert_on_mock_attribute():
     hook = AsyncMock()
     assert hook.return_value is not None
     assert not hook.called
+
+
+class Mailer:
+    async def deliver(self, to: str) -> None:
+        raise NotImplementedError
+
+    def preview(self, to: str) -> str:
+        return to
+
+
+async def test_called_and_awaited_checked_together():
+    mailer = AsyncMock(spec=Mailer)
+    await mailer.deliver("x@example.com")
+    mailer.deliver.assert_called_once_with("x@example.com")
+    mailer.deliver.assert_awaited_once()
+
+
+async def test_sync_child_of_spec_mock():
+    mailer = AsyncMock(spec=Mailer)
+    mailer.preview("y@example.com")
+    mailer.preview.assert_called_once_with("y@example.com")
+
+
+async def test_magicmock_sync_method(mocker):
+    preview = mocker.patch.object(Mailer, "preview")
+    Mailer().preview("z")
+    preview.assert_called_once_with("z")
+
+
+async def test_plain_magicmock_helper():
+    helper = MagicMock()
+    helper("x")
+    helper.assert_called_once_with("x")
