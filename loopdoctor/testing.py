@@ -187,6 +187,7 @@ def write_example(blocks: str, workdir: Path) -> list[Path]:
         match = re.match(r"^#\s*file:\s*(\S+)\s*$", line)
         if match:
             current = match.group(1)
+            files.setdefault(current, [])
             continue
         if _CONFIG_RE.match(line):
             continue

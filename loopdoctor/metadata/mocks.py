@@ -1,4 +1,4 @@
-"""Recognising mocks: ``Mock``/``MagicMock``/``AsyncMock`` and pytest-mock's ``mocker`` spellings."""
+"""Recognising mocks: Mock, MagicMock, AsyncMock and pytest-mock's ``mocker`` spellings."""
 
 from __future__ import annotations
 

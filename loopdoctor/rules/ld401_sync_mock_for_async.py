@@ -10,6 +10,7 @@ from loopdoctor.index.facts import FunctionInfo
 from loopdoctor.knowledge import ASYNC_MOCK, SYNC_MOCKS
 from loopdoctor.metadata.coroutines import coroutine_function
 from loopdoctor.metadata.mocks import mock_kind, normalise_mocker, sync_mock_call
+from loopdoctor.metadata.strings import static_string
 from loopdoctor.rule import Rule
 
 PATCH = "unittest.mock.patch"
@@ -133,7 +134,7 @@ class SyncMockForAsync(Rule):
         return True  # a parameter: its type came from a fixture returning a sync mock
 
     def made_async(self, node: ast.AST, chain: str) -> bool:
-        """``m.fetch = AsyncMock()`` (or ``m.fetch.side_effect = async_fn``) earlier in the scope."""
+        """``m.fetch = AsyncMock()`` (or ``m.fetch.side_effect = fn``) earlier in the scope."""
         scope = self.ctx.enclosing_def(node)
         if scope is None:
             return False
@@ -153,9 +154,10 @@ class SyncMockForAsync(Rule):
 
     # -- resolution helpers -----------------------------------------------------------------------
     def resolve_string(self, expr: ast.AST) -> FunctionInfo | None:
-        if not (isinstance(expr, ast.Constant) and isinstance(expr.value, str)):
+        target = static_string(self.ctx.project, expr, self.ctx.module)
+        if target is None or "{" in target:
             return None
-        found = self.ctx.project.resolve(expr.value, self.ctx.module)
+        found = self.ctx.project.resolve(target, self.ctx.module)
         func = found.function if found else None
         return func if func is not None and coroutine_function(func) else None
 
