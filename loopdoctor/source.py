@@ -50,6 +50,14 @@ def decode_source(path: Path, data: bytes) -> SourceFile:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            line = data[: bad.start].count(b"\n") + 1
+            raise UnreadableSource(
+                f"cannot decode as utf-8 (byte 0x{data[bad.start]:02x} on line {line}) and no "
+                "PEP 263 coding declaration"
+            ) from None
         raise UnreadableSource(f"invalid encoding declaration: {exc.msg}") from None
     try:
         text = data.decode(encoding)
