@@ -1,0 +1,124 @@
+"""LD203: a fixture ``return``s a resource it created (client, session, engine, connection)."""
+
+from __future__ import annotations
+
+import ast
+
+from loopdoctor.diagnostic import Severity
+from loopdoctor.index.extract import iter_own_nodes
+from loopdoctor.index.facts import FunctionInfo
+from loopdoctor.index.types import Env
+from loopdoctor.knowledge import CLOSEABLE_TYPES
+from loopdoctor.rule import Rule
+
+#: How each closeable type is released.
+CLOSE_CALL: dict[str, str] = {
+    "httpx.AsyncClient": "await client.aclose()",
+    "httpx.Client": "client.close()",
+    "aiohttp.ClientSession": "await session.close()",
+    "sqlalchemy.ext.asyncio.AsyncSession": "await session.close()",
+    "sqlalchemy.ext.asyncio.AsyncEngine": "await engine.dispose()",
+    "sqlalchemy.ext.asyncio.AsyncConnection": "await connection.close()",
+    "asyncpg.Connection": "await connection.close()",
+    "asyncpg.Pool": "await pool.close()",
+}
+#: Calls in a fixture body that register teardown for what it returns.
+_TEARDOWN_ATTRS = frozenset(
+    {"addfinalizer", "enter_async_context", "enter_context", "push_async_callback", "callback"}
+)
+
+
+class UnclosedFixtureResource(Rule):
+    code = "LD203"
+    name = "unclosed-fixture-resource"
+    severity = Severity.WARNING
+    summary = (
+        "A fixture returns a client/session/engine/connection it created: nothing closes it "
+        "after the test."
+    )
+    tokens = (b"return",)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        ctx = self.ctx
+        func = ctx.function_info(node)
+        if func is None or func.fixture is None or func.is_generator:
+            return
+        own = sorted(
+            (n for n in iter_own_nodes(node) if hasattr(n, "lineno")),
+            key=lambda n: (n.lineno, n.col_offset),  # type: ignore[attr-defined]
+        )
+        if any(_registers_teardown(n) for n in own):
+            return
+        env = ctx.env(func)
+        for ret in own:
+            if isinstance(ret, ast.Return) and ret.value is not None:
+                self.check_return(func, ret, env, own)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def check_return(
+        self, func: FunctionInfo, ret: ast.Return, env: Env, own: list[ast.AST]
+    ) -> None:
+        value = ret.value.value if isinstance(ret.value, ast.Await) else ret.value
+        created_by: ast.AST | None = None
+        closed_by_with = False
+        if isinstance(value, ast.Call):
+            created_by = value
+        elif isinstance(value, ast.Name) and value.id not in func.params:
+            created_by, closed_by_with = _binding(value.id, own)
+        if created_by is None:
+            return
+        typ = self.ctx.types.type_of(
+            created_by if not isinstance(created_by, ast.Name) else value, self.ctx.module, env
+        )
+        if typ is None and isinstance(value, ast.Name):
+            typ = env.get(value.id) or None
+        if typ not in CLOSEABLE_TYPES:
+            return
+        short = f"`{typ}`"
+        name = func.fixture.name if func.fixture else func.name
+        if closed_by_with:
+            self.report(
+                ret,
+                f"fixture `{name}` returns the {short} from inside its `with` block: it is "
+                "closed before the test receives it; `yield` it inside the block instead",
+            )
+            return
+        close = CLOSE_CALL.get(typ, "close it")
+        with_kw = "async with" if typ != "httpx.Client" else "with"
+        self.report(
+            ret,
+            f"fixture `{name}` returns a {short} it created: nothing calls `{close}` after "
+            "the test, so its connections leak (ResourceWarning 'unclosed ...', sockets and "
+            f"pooled connections left open across tests); use `{with_kw} ... as x: yield x` "
+            "or `yield` it and close it after the `yield`",
+        )
+
+
+def _registers_teardown(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _TEARDOWN_ATTRS
+    )
+
+
+def _binding(name: str, own: list[ast.AST]) -> tuple[ast.AST | None, bool]:
+    """The call that created local ``name`` (assignment or ``with ... as name``)."""
+    found: ast.AST | None = None
+    in_with = False
+    for node in own:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            if not isinstance(value, ast.Call):
+                return None, False
+            found, in_with = value, False
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
+                    if not isinstance(item.context_expr, ast.Call):
+                        return None, False
+                    found, in_with = item.context_expr, True
+    return found, in_with
