@@ -1,0 +1,144 @@
+"""LD103: test code that gets, creates, sets or drives an event loop by hand."""
+
+from __future__ import annotations
+
+import ast
+
+from loopdoctor.diagnostic import Severity
+from loopdoctor.index.extract import dotted
+from loopdoctor.metadata.loops import (
+    anyio_or_trio_project,
+    foreign_test_base,
+    is_test_code,
+    pytest_asyncio_active,
+    test_runner,
+)
+from loopdoctor.rule import Rule
+
+LOOP_CALLS = {
+    "asyncio.get_event_loop": "get",
+    "asyncio.new_event_loop": "new",
+    "asyncio.set_event_loop": "set",
+}
+#: Fixtures whose whole point is a loop or a policy: LD101 covers ``event_loop``.
+_LOOP_FIXTURES = frozenset({"event_loop", "event_loop_policy"})
+
+
+class ManualLoopInTests(Rule):
+    code = "LD103"
+    name = "manual-loop-in-tests"
+    severity = Severity.WARNING
+    summary = (
+        "`asyncio.get_event_loop()`/`new_event_loop()`/`set_event_loop()`/"
+        "`loop.run_until_complete()` in tests run by pytest-asyncio."
+    )
+    tokens = (b"_event_loop", b"run_until_complete")
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        kind = self.kind(node)
+        if kind is None or not is_test_code(ctx.module):
+            return
+        if not self.in_scope(node):
+            return
+        if not pytest_asyncio_active(ctx.project, ctx.module):
+            return
+        in_async = isinstance(ctx.enclosing_def(node), ast.AsyncFunctionDef)
+        severity = None
+        if kind == "get":
+            if in_async:
+                msg = (
+                    "`asyncio.get_event_loop()` inside a coroutine: use "
+                    "`asyncio.get_running_loop()`, which cannot silently hand out another loop"
+                )
+            else:
+                msg = (
+                    "`asyncio.get_event_loop()` outside a running loop returns whichever loop "
+                    "pytest-asyncio's runner last set (or none: DeprecationWarning on Python "
+                    "3.12+, RuntimeError on 3.14), not the loop your async fixtures run on; "
+                    "make the test `async def` and let pytest-asyncio own the loop"
+                )
+        elif kind == "new":
+            msg = (
+                "`asyncio.new_event_loop()` in test code makes a second loop: values from async "
+                "fixtures are bound to pytest-asyncio's loop ('attached to a different loop'), "
+                "and a loop that is not closed leaks; make the test `async def` and let "
+                "pytest-asyncio own the loop"
+            )
+        elif kind == "set":
+            msg = (
+                "`asyncio.set_event_loop()` in test code swaps the current loop behind "
+                "pytest-asyncio's back: later tests and fixtures can get a closed or foreign "
+                "loop; let pytest-asyncio own the loop (set `loop_scope` to share one)"
+            )
+        elif in_async:
+            severity = Severity.ERROR
+            msg = (
+                "`run_until_complete()` inside a coroutine that pytest-asyncio is already "
+                "running raises RuntimeError ('This event loop is already running' / 'Cannot "
+                "run the event loop while another loop is running'); `await` the coroutine"
+            )
+        else:
+            msg = (
+                "`run_until_complete()` drives a coroutine on a hand-managed loop: async "
+                "fixtures' values belong to pytest-asyncio's loop, and the loop's tasks are "
+                "never cleaned up; make the test `async def` with an asyncio marker and `await`"
+            )
+        self.report(node, msg, severity=severity)
+
+    def kind(self, node: ast.Call) -> str | None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "run_until_complete":
+            return "run"
+        name = dotted(func)
+        if name is None:
+            return None
+        head = name.split(".")[0]
+        if self.ctx.is_locally_bound(head, node):
+            return None
+        kind = LOOP_CALLS.get(self.ctx.qualify(func) or "")
+        if kind == "get":
+            # ``asyncio.get_event_loop().run_until_complete(...)``: report the outer call once.
+            parent = self.ctx.parent(node)
+            grand = self.ctx.parent(parent) if parent is not None else None
+            if (
+                isinstance(parent, ast.Attribute)
+                and parent.attr == "run_until_complete"
+                and isinstance(grand, ast.Call)
+            ):
+                return None
+        return kind
+
+    def in_scope(self, node: ast.Call) -> bool:
+        """Tests, fixtures, test-class methods and module level; not hooks or loop fixtures."""
+        ctx = self.ctx
+        owner = ctx.enclosing_function(node)
+        if owner is None:
+            if ctx.enclosing_def(node) is not None:
+                return False  # a nested or unindexed def we know nothing about
+            return not any(isinstance(a, ast.Lambda) for a in ctx.ancestors(node))
+        if owner.fixture is not None:
+            if owner.fixture.name in _LOOP_FIXTURES or owner.name in _LOOP_FIXTURES:
+                return False
+            anyio = anyio_or_trio_project(ctx.project, ctx.module)
+            return not (anyio and owner.fixture.kind == "pytest")
+        if owner.name.startswith("pytest_"):
+            return False
+        if owner.class_name is not None:
+            if foreign_test_base(ctx.project, owner, ctx.module):
+                return False
+            cls = ctx.module.classes.get(owner.class_name)
+            if cls is None or not cls.is_test_class:
+                return False
+        if owner.is_test:
+            if owner.is_async:
+                return test_runner(ctx.project, owner, ctx.module) == "asyncio"
+            return True
+        return owner.class_name is not None and owner.name in (
+            "setup_method",
+            "teardown_method",
+            "setup_class",
+            "teardown_class",
+            "setup",
+            "teardown",
+        )
