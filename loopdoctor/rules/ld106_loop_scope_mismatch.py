@@ -1,0 +1,194 @@
+"""LD106: a test and an async fixture it uses run on different loops; loop/cache scope clash."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from loopdoctor.diagnostic import Related, Severity
+from loopdoctor.index.extract import iter_own_nodes
+from loopdoctor.index.facts import FunctionInfo
+from loopdoctor.knowledge import ASYNC_CLIENT, ASYNC_ENGINE, LOOP_BOUND_TYPES, scope_rank
+from loopdoctor.metadata.loops import produces_value, test_runner
+from loopdoctor.project import FixtureDef, FixtureUse
+from loopdoctor.rule import Rule
+
+
+@dataclass(frozen=True)
+class Clash:
+    """An async fixture whose value is used on another loop than the one that made it."""
+
+    use: FixtureUse
+    loop: str  # the fixture's loop scope
+    consumer: str  # "the test" or "fixture `x`"
+    consumer_loop: str
+    value_type: str | None
+    bound: bool
+
+
+class LoopScopeMismatch(Rule):
+    code = "LD106"
+    name = "loop-scope-mismatch"
+    severity = Severity.ERROR
+    summary = (
+        "A test uses an async fixture whose loop-bound value was made on another event loop, "
+        "or an async fixture is cached longer than its loop lives."
+    )
+    tokens = (b"async def",)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        func = self.ctx.function_info(node)
+        if func is None:
+            return
+        if func.fixture is not None:
+            self.check_cache_scope(node, func)
+        elif func.is_test and not func.is_generator:
+            self.check_test(node, func)
+
+    # -- an async fixture cached longer than its loop ------------------------------------------
+    def check_cache_scope(self, node: ast.AsyncFunctionDef, func: FunctionInfo) -> None:
+        project = self.ctx.project
+        fixture = FixtureDef(func, func.fixture, self.ctx.module)  # type: ignore[arg-type]
+        if not project.fixture_runs_async(fixture):
+            return
+        if not project.asyncio_env(self.ctx.module).plugin_active:
+            return
+        cache = fixture.info.scope
+        loop = project.fixture_loop_scope(fixture)
+        if "dynamic" in (cache, loop) or scope_rank(cache) <= scope_rank(loop):
+            return
+        env = project.asyncio_env(self.ctx.module)
+        source = (
+            f'`loop_scope="{loop}"`'
+            if fixture.info.explicit_loop_scope
+            else (
+                f"`asyncio_default_fixture_loop_scope = {loop}`"
+                if env.settings.default_fixture_loop_scope
+                else f"the {loop}-scoped `event_loop` fixture"
+            )
+        )
+        self.report(
+            node,
+            f"async fixture `{fixture.name}` is cached for the {cache} scope but its loop scope "
+            f"is {loop} ({source}): pytest-asyncio refuses it at setup (ScopeMismatch), and a "
+            f"cached value would outlive its loop ('Event loop is closed'); set "
+            f'`loop_scope="{cache}"` (or narrow `scope`)',
+            at_name=True,
+        )
+
+    # -- a test on another loop than its fixtures ----------------------------------------------
+    def check_test(self, node: ast.AsyncFunctionDef, func: FunctionInfo) -> None:
+        ctx = self.ctx
+        project = ctx.project
+        if project.asyncio_env(ctx.module).legacy_event_loop:
+            return  # before 0.23 every test and fixture shared the `event_loop` fixture's loop
+        if test_runner(project, func, ctx.module) != "asyncio":
+            return
+        test_loop = project.test_loop_scope(func, ctx.module)
+        if test_loop == "dynamic":
+            return
+        closure = project.closure(func, ctx.module)
+        by_name = {use.fixture.name: use for use in closure}
+        clashes: list[Clash] = []
+        for use in closure:
+            clash = self.clash(use, closure, by_name, func, test_loop)
+            if clash is not None:
+                clashes.append(clash)
+        if not clashes:
+            return
+        bound = [c for c in clashes if c.bound]
+        shown = bound or clashes
+        first = shown[0]
+        related = [self.related_for(c) for c in shown]
+        others = [f"`{c.use.fixture.name}`" for c in shown[1:]]
+        also = f" (also: {', '.join(others)})" if others else ""
+        via = " -> ".join(first.use.chain)
+        if bound:
+            value = first.value_type or "value"
+            message = (
+                f"test `{func.name}` runs on a {test_loop}-scoped loop and depends on async "
+                f"fixture `{first.use.fixture.name}` (via {via}), set up on a "
+                f"{first.loop}-scoped loop: its `{value}` is bound to that loop, but "
+                f"{first.consumer} uses it on a {first.consumer_loop}-scoped loop ('attached to "
+                f"a different loop', 'Event loop is closed'){also}; give them the same "
+                f'`loop_scope` (e.g. `loop_scope="{first.loop}"` on the test and fixtures)'
+            )
+            self.report(node, message, related=related, at_name=True)
+            return
+        message = (
+            f"test `{func.name}` runs on a {test_loop}-scoped loop but requests async fixture "
+            f"`{first.use.fixture.name}`, which runs on a {first.loop}-scoped loop{also}: its "
+            "value is not known to be loop-bound, so this is latent, but anything it creates "
+            "on its loop breaks when used here; align `loop_scope`"
+        )
+        self.report(node, message, related=related, severity=Severity.INFO, at_name=True)
+
+    def clash(
+        self,
+        use: FixtureUse,
+        closure: list[FixtureUse],
+        by_name: dict[str, FixtureUse],
+        test: FunctionInfo,
+        test_loop: str,
+    ) -> Clash | None:
+        project = self.ctx.project
+        fixture = use.fixture
+        if not project.fixture_runs_async(fixture) or not produces_value(fixture.func):
+            return None
+        loop = project.fixture_loop_scope(fixture)
+        if "dynamic" in (loop, fixture.info.scope):
+            return None
+        if scope_rank(fixture.info.scope) > scope_rank(loop):
+            return None  # ScopeMismatch at setup, reported at the fixture itself
+        value_type = self.ctx.types.return_type(fixture.func, fixture.module)
+        if value_type == ASYNC_ENGINE:
+            return None  # LD501 owns engines that outlive their loop
+        bound = value_type in LOOP_BOUND_TYPES and not _asgi_client(fixture, value_type)
+        # Who receives the value: the test (direct request) or fixtures that request it.
+        consumers: list[tuple[str, str | None]] = []
+        if fixture.name in test.params:
+            consumers.append(("the test", test_loop))
+        for other in closure:
+            if other is use or fixture.name not in other.fixture.func.params:
+                continue
+            if by_name.get(fixture.name) is not use:
+                continue
+            if project.fixture_runs_async(other.fixture):
+                consumers.append(
+                    (f"fixture `{other.fixture.name}`", project.fixture_loop_scope(other.fixture))
+                )
+            else:
+                consumers.append((f"fixture `{other.fixture.name}`", None))
+        for consumer, consumer_loop in consumers:
+            if consumer_loop is None or consumer_loop == "dynamic" or consumer_loop == loop:
+                continue
+            if not bound and consumer != "the test":
+                continue
+            return Clash(use, loop, consumer, consumer_loop, value_type, bound)
+        return None
+
+    def related_for(self, clash: Clash) -> Related:
+        fixture = clash.use.fixture
+        via = " -> ".join(clash.use.chain)
+        return self.related(
+            fixture.func.node,
+            f"async fixture `{fixture.name}` runs on a {clash.loop}-scoped loop "
+            f"(requested via {via})",
+            fixture.module.path,
+        )
+
+
+def _asgi_client(fixture: FixtureDef, value_type: str | None) -> bool:
+    """An AsyncClient over ASGITransport holds no pooled connections of its own."""
+    if value_type != ASYNC_CLIENT:
+        return False
+    for node in iter_own_nodes(fixture.func.node):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "app":
+                    return True
+                if keyword.arg == "transport" and "ASGITransport" in ast.unparse(keyword.value):
+                    return True
+        if isinstance(node, ast.Name) and node.id == "ASGITransport":
+            return True
+    return False
