@@ -202,6 +202,7 @@ class LoopObserver:
     debug: bool = False
     slow: float = 0.1
     infos: list[LoopInfo] = field(default_factory=list)
+    open_infos: list[LoopInfo] = field(default_factory=list)
     sinks: Sinks = field(default_factory=Sinks)
     task_owner: weakref.WeakKeyDictionary[Any, TaskOwner] = field(
         default_factory=weakref.WeakKeyDictionary
@@ -282,6 +283,7 @@ class LoopObserver:
             kind=f"{type(loop).__module__}.{type(loop).__qualname__}",
         )
         self.infos.append(info)
+        self.open_infos.append(info)
         self._by_loop[loop] = info
         if self.debug:
             loop.set_debug(True)
@@ -299,10 +301,16 @@ class LoopObserver:
             self.on_error("task factory", exc)
         return task
 
-    def loops_alive(self) -> list[tuple[LoopInfo, Any]]:
-        """(info, loop) for loops not yet garbage collected."""
+    def refresh_closed(self, nodeid: str) -> None:
+        """Mark loops that closed since the last call (only open ones are checked)."""
+        if any(info.refresh_closed(nodeid) for info in list(self.open_infos)):
+            self.open_infos = [info for info in self.open_infos if not info.closed]
+
+    def loops_alive(self, serials: set[int] | None = None) -> list[tuple[LoopInfo, Any]]:
+        """(info, loop) for loops not yet garbage collected (optionally only these)."""
         out = []
-        for info in self.infos:
+        infos = self.infos if serials is None else [self.infos[s - 1] for s in sorted(serials)]
+        for info in infos:
             loop = info.ref()
             if loop is not None:
                 out.append((info, loop))
@@ -311,8 +319,9 @@ class LoopObserver:
     def loop_fds(self) -> set[int]:
         """fds owned by live loops (selector, self-pipe): never counted as leaks."""
         fds: set[int] = set()
-        for _info, loop in self.loops_alive():
-            if loop.is_closed():
+        for info in self.open_infos:
+            loop = info.ref()
+            if loop is None or loop.is_closed():
                 continue
             for attr in ("_ssock", "_csock"):
                 sock = getattr(loop, attr, None)

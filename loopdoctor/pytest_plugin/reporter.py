@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import json
 import logging
 import os
@@ -241,9 +242,7 @@ class Doctor:
         nodeid = cur.nodeid
         record = cur.record
         self.observer.sinks.threads = None
-        for info in self.observer.infos:
-            if not info.closed:
-                info.refresh_closed(nodeid)
+        self.observer.refresh_closed(nodeid)
         self._check_fixture_loops(cur)
         self._check_pending_tasks(cur)
         if self.settings.gc:
@@ -280,7 +279,7 @@ class Doctor:
         test_loop = call_loops[0]
         for name, run in cur.fixtures.items():
             loop = run.loop
-            if loop is None or loop == test_loop:
+            if loop is None or loop == test_loop or not run.is_async:
                 continue
             info = self.observer.infos[loop - 1]
             state = (
@@ -352,9 +351,7 @@ class Doctor:
         """LR02 for loops that stay open (session loops) or closed without cancelling."""
         loops = cur.record["loops"]
         seen = set(loops["setup"]) | set(loops["call"]) | set(loops["teardown"])
-        for info, loop in self.observer.loops_alive():
-            if info.serial not in seen:
-                continue
+        for info, loop in self.observer.loops_alive(seen):
             for task in asyncio.all_tasks(loop):
                 if task.done() or task in self.reported_tasks:
                     continue
@@ -453,6 +450,7 @@ class Doctor:
                 "setup": [self._label(s) for s in run.setup],
                 "teardown": [self._label(s) for s in run.teardown],
                 "set_up_during": run.nodeid,
+                "async": run.is_async,
             }
         loops["fixtures"] = fixtures
         loops["details"] = {
@@ -481,6 +479,9 @@ class Doctor:
             self._guard("fixture setup", self._fixture_ran, fixturedef, run)
 
     def _fixture_ran(self, fixturedef: Any, run: FixtureRun) -> None:
+        # A sync fixture that runs its own loop (asyncio.run) is not "on" a loop.
+        func = inspect.unwrap(fixturedef.func)
+        run.is_async = inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
         self.active_fixtures.setdefault(run.name, []).append(run)
 
         def _teardown_begins() -> None:
@@ -764,9 +765,7 @@ class Doctor:
     def _session_end(self) -> None:
         if self._started:
             self._collect_garbage()
-            for info in self.observer.infos:
-                if not info.closed:
-                    info.refresh_closed(self.last_nodeid or "session end")
+            self.observer.refresh_closed(self.last_nodeid or "session end")
             self._sweep_tasks()
             self._judge_resources()
         summary = self._local_summary()

@@ -18,6 +18,7 @@ class FixtureRun:
     setup: list[int] = field(default_factory=list)
     teardown: list[int] = field(default_factory=list)
     finished: bool = False
+    is_async: bool = True
 
     @property
     def loop(self) -> int | None:

@@ -17,8 +17,9 @@ def test_fastapi_sqlite_clean_suite_reports_nothing(run_suite) -> None:
 
 def test_fixture_on_other_loop_is_lr01(run_suite) -> None:
     result, report = run_suite("fixture_loop_mismatch")
-    result.assert_outcomes(passed=2, failed=2)
+    result.assert_outcomes(passed=3, failed=2)
     codes = codes_by_test(report)
+    assert codes["test_sync_fixture_with_own_loop"] == set()
     assert codes["test_same_loop_assumed"] == {"LR01"}
     assert codes["test_awaits_foreign_future"] == {"LR01", "LR07"}
     assert codes["test_on_session_loop"] == set()

@@ -37,3 +37,19 @@ async def local_value():
 @pytest.mark.asyncio
 async def test_aligned_fixture(local_value) -> None:
     assert local_value == 42
+
+
+async def _make_schema() -> str:
+    await asyncio.sleep(0)
+    return "schema"
+
+
+@pytest.fixture(scope="module")
+def schema():
+    # A sync fixture running its own short-lived loop: its value is not loop-bound.
+    return asyncio.run(_make_schema())
+
+
+@pytest.mark.asyncio
+async def test_sync_fixture_with_own_loop(schema) -> None:
+    assert schema == "schema"
