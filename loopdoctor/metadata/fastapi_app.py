@@ -213,6 +213,16 @@ def marker_params(project: ProjectIndex, route: Route) -> dict[str, str]:
 # -- lifespans -----------------------------------------------------------------------------------
 def lifespan_of(project: ProjectIndex, ref: AppRef, depth: int = 0) -> Lifespan | None:
     """Startup/shutdown work an app (or a router it includes) declares."""
+    key = ("fastapi-lifespan", ref.key)
+    if key in project.memo:
+        return project.memo[key]  # type: ignore[return-value]
+    project.memo[key] = None  # recursion guard for routers including each other
+    found = _lifespan_of(project, ref, depth)
+    project.memo[key] = found
+    return found
+
+
+def _lifespan_of(project: ProjectIndex, ref: AppRef, depth: int) -> Lifespan | None:
     call = ref.call
     for keyword in call.keywords:
         if keyword.arg in ("lifespan", "on_startup", "on_shutdown") and not _empty(keyword.value):
@@ -242,7 +252,7 @@ def _app_uses(project: ProjectIndex, ref: AppRef) -> Iterator[tuple[ModuleInfo, 
     if ref.factory is not None:
         scopes: list[tuple[ModuleInfo, ast.AST]] = [(ref.module, ref.factory.node)]
     else:
-        scopes = [(m, m.tree) for m in list(project.modules.values()) if not m.is_test_module]
+        scopes = [(m, m.tree) for m in list(project.modules.values())]
     for mod, scope in scopes:
         for node in ast.walk(scope):
             target: ast.Attribute | None = None
