@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 DSN = "postgresql://postgres@localhost:5432/test"
 engine = create_async_engine("sqlite+aiosqlite://")
