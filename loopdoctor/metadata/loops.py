@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from loopdoctor.index.extract import dotted, iter_own_nodes
@@ -37,8 +37,6 @@ class ProjectAsyncFacts:
 
     uses_pytest_asyncio: bool = False
     uses_anyio_or_trio: bool = False
-    hook_modules: set[Path] = field(default_factory=set)  # conftests defining runner hooks
-    fixture_hook_modules: set[Path] = field(default_factory=set)
     nest_asyncio: bool = False
 
 
@@ -69,6 +67,8 @@ def project_facts(project: ProjectIndex, mod: ModuleInfo) -> ProjectAsyncFacts:
     raw_trio = str(settings.raw.get("trio_mode", "")).strip().lower()
     if raw_trio in ("true", "1", "yes", "on"):
         facts.uses_anyio_or_trio = True
+    if {"anyio", "trio", "pytest_trio"} & set(settings.plugins):
+        facts.uses_anyio_or_trio = True
     for other in list(project.modules.values()):
         if other.rootdir != mod.rootdir:
             continue
@@ -83,10 +83,6 @@ def project_facts(project: ProjectIndex, mod: ModuleInfo) -> ProjectAsyncFacts:
         for func in other.functions.values():
             if func.fixture is not None and func.fixture.name == "anyio_backend":
                 facts.uses_anyio_or_trio = True
-            if func.class_name is None and func.name in _RUNNER_HOOKS:
-                facts.hook_modules.add(other.path)
-            if func.class_name is None and func.name in _FIXTURE_HOOKS:
-                facts.fixture_hook_modules.add(other.path)
         if any(q.startswith("nest_asyncio") for q in imported):
             facts.nest_asyncio = True
     per_root[mod.rootdir] = facts
@@ -99,19 +95,38 @@ def pytest_asyncio_active(project: ProjectIndex, mod: ModuleInfo) -> bool:
     return env.plugin_active and project_facts(project, mod).uses_pytest_asyncio
 
 
+_ASYNC_WORDS = ("asyncio", "anyio", "trio", "coroutine", "iscoroutinefunction", "await")
+
+
+def _defines_hook(mod: ModuleInfo, names: frozenset[str]) -> bool:
+    """A hook in ``names``; ``pytest_collection_modifyitems`` only when it deals with async."""
+    for func in mod.functions.values():
+        if func.class_name is not None or func.name not in names:
+            continue
+        if func.name != "pytest_collection_modifyitems":
+            return True
+        words = {n.id for n in ast.walk(func.node) if isinstance(n, ast.Name)}
+        words |= {n.attr for n in ast.walk(func.node) if isinstance(n, ast.Attribute)}
+        words |= {
+            n.value
+            for n in ast.walk(func.node)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        }
+        if any(word in w for w in words for word in _ASYNC_WORDS):
+            return True
+    return False
+
+
 def has_runner_hook(project: ProjectIndex, mod: ModuleInfo) -> bool:
     """A conftest (or the module) defines a hook that may run or mark coroutine tests itself."""
-    facts = project_facts(project, mod)
-    if mod.path in facts.hook_modules:
-        return True
-    return any(c.path in facts.hook_modules for c in project.conftests(mod))
+    sources = [mod, *project.conftests(mod), *project.plugin_modules(mod)]
+    return any(_defines_hook(source, _RUNNER_HOOKS) for source in sources)
 
 
 def has_fixture_hook(project: ProjectIndex, mod: ModuleInfo) -> bool:
-    facts = project_facts(project, mod)
-    if mod.path in facts.fixture_hook_modules:
-        return True
-    return any(c.path in facts.fixture_hook_modules for c in project.conftests(mod))
+    """A ``pytest_fixture_setup`` hook in scope may await async fixtures its own way."""
+    sources = [mod, *project.conftests(mod), *project.plugin_modules(mod)]
+    return any(_defines_hook(source, _FIXTURE_HOOKS) for source in sources)
 
 
 def inherited_marks(project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo) -> list[Mark]:

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from loopdoctor.diagnostic import Related, Severity
 from loopdoctor.index.extract import iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo
-from loopdoctor.knowledge import ASYNC_CLIENT, ASYNC_ENGINE, LOOP_BOUND_TYPES, scope_rank
+from loopdoctor.knowledge import (
+    ASYNC_CLIENT,
+    ASYNC_ENGINE,
+    ASYNC_SESSIONMAKER,
+    LOOP_BOUND_TYPES,
+    scope_rank,
+)
 from loopdoctor.metadata.loops import produces_value, test_runner
 from loopdoctor.project import FixtureDef, FixtureUse
 from loopdoctor.rule import Rule
@@ -143,7 +149,12 @@ class LoopScopeMismatch(Rule):
         value_type = self.ctx.types.return_type(fixture.func, fixture.module)
         if value_type == ASYNC_ENGINE:
             return None  # LD501 owns engines that outlive their loop
-        bound = value_type in LOOP_BOUND_TYPES and not _asgi_client(fixture, value_type)
+        # A sessionmaker holds no connection itself: its engine's pool is LD501's business.
+        bound = (
+            value_type in LOOP_BOUND_TYPES
+            and value_type != ASYNC_SESSIONMAKER
+            and not _asgi_client(fixture, value_type)
+        )
         # Who receives the value: the test (direct request) or fixtures that request it.
         consumers: list[tuple[str, str | None]] = []
         if fixture.name in test.params:
