@@ -32,6 +32,8 @@ def test_fetch_user_with_default_loop():
 
 def test_imported_names():
     loop = new_event_loop()  # error: [LD103]
+    policy_loop = asyncio.get_event_loop_policy().new_event_loop()  # error: [LD103]
+    policy_loop.close()
     assert loop is not get_event_loop()  # error: [LD103]
     loop.close()
 

@@ -19,7 +19,10 @@ LOOP_CALLS = {
     "asyncio.get_event_loop": "get",
     "asyncio.new_event_loop": "new",
     "asyncio.set_event_loop": "set",
+    "uvloop.new_event_loop": "new",
 }
+#: The same three, called on the policy: ``asyncio.get_event_loop_policy().new_event_loop()``.
+POLICY_METHODS = {"get_event_loop": "get", "new_event_loop": "new", "set_event_loop": "set"}
 #: Fixtures whose whole point is a loop or a policy: LD101 covers ``event_loop``.
 _LOOP_FIXTURES = frozenset({"event_loop", "event_loop_policy"})
 
@@ -90,6 +93,13 @@ class ManualLoopInTests(Rule):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "run_until_complete":
             return "run"
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in POLICY_METHODS
+            and isinstance(func.value, ast.Call)
+            and self.ctx.qualify(func.value.func) == "asyncio.get_event_loop_policy"
+        ):
+            return POLICY_METHODS[func.attr]
         name = dotted(func)
         if name is None:
             return None
