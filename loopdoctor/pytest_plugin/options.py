@@ -14,6 +14,7 @@ import pytest
 
 DEFAULT_TOP = 10
 DEFAULT_SLOW = 0.1
+DEFAULT_SLOW_NO_DEBUG = 0.25
 DEFAULT_MAX_GROWTH = 5 * 1024 * 1024
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
@@ -100,7 +101,15 @@ class Settings:
     strict: bool = False
     max_growth: int = DEFAULT_MAX_GROWTH
     gc: bool = False
+    slow_explicit: bool = False
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def slow_threshold(self) -> float:
+        """Blocking longer than this is LR06; without debug mode only clear blocks count."""
+        if self.slow_explicit or self.debug:
+            return self.slow
+        return DEFAULT_SLOW_NO_DEBUG
 
     @property
     def enabled(self) -> bool:
@@ -113,7 +122,8 @@ class Settings:
             f"json={self.json_path}" if self.json_path else "json=off",
             f"top={self.top}",
             f"max-growth={format_size(self.max_growth).lstrip('+')}",
-            f"debug={'on, slow>' + str(self.slow) + 's' if self.debug else 'off'}",
+            f"debug={'on' if self.debug else 'off'}",
+            f"slow>{self.slow_threshold}s",
             f"strict={'on' if self.strict else 'off'}",
             f"gc={'on' if self.gc else 'off'}",
         ]
@@ -125,7 +135,7 @@ class Settings:
             "json_path": self.json_path,
             "top": self.top,
             "debug": self.debug,
-            "slow_callback_seconds": self.slow,
+            "slow_callback_seconds": self.slow_threshold,
             "strict": self.strict,
             "max_growth": self.max_growth,
             "gc": self.gc,
@@ -158,6 +168,7 @@ def settings_from_config(config: pytest.Config) -> Settings:
     try:
         if slow not in (None, ""):
             s.slow = float(slow)
+            s.slow_explicit = True
     except ValueError:
         s.errors.append(f"--loop-slow: not a number: {slow!r}")
     try:

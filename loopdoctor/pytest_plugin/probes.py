@@ -15,6 +15,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ _PYTEST_DIR = os.sep + "_pytest" + os.sep
 _PLUGGY_DIR = os.sep + "pluggy" + os.sep
 _PYTEST_ASYNCIO_DIR = os.sep + "pytest_asyncio" + os.sep
 _ANYIO_DIR = os.sep + "anyio" + os.sep
+_THREADING_FILE = threading.__file__
 _PROCESS: psutil.Process | None = None
 _FD_DIR = "/proc/self/fd"
 
@@ -101,7 +103,11 @@ def user_site(frame: Any) -> str:
     first = ""
     while frame is not None:
         filename = frame.f_code.co_filename
-        if filename.startswith(_ASYNCIO_DIR) or filename.startswith(_OWN_DIR):
+        if (
+            filename.startswith(_ASYNCIO_DIR)
+            or filename.startswith(_OWN_DIR)
+            or filename == _THREADING_FILE
+        ):
             frame = frame.f_back
             continue
         if _PYTEST_DIR in filename or _PLUGGY_DIR in filename:
@@ -119,6 +125,23 @@ def task_coro_name(task: asyncio.Task[Any]) -> str:
     """Qualified name of the coroutine a task wraps."""
     coro = task.get_coro()
     return getattr(coro, "__qualname__", None) or type(coro).__name__
+
+
+def describe_handle(handle: Any) -> tuple[str, Any]:
+    """(text, task or None) for a callback handle: task steps name their task."""
+    callback = getattr(handle, "_callback", None)
+    task = getattr(callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        where = task_suspension(task)
+        if where:
+            where = f"step ending at {where}"
+        else:
+            code = getattr(task.get_coro(), "cr_code", None)
+            if code is not None:
+                where = f"defined at {code.co_filename}:{code.co_firstlineno}"
+        text = f"task '{task.get_name()}' ({task_coro_name(task)})"
+        return (text + (f", {where}," if where else ""), task)
+    return (repr(handle)[:200], None)
 
 
 def task_suspension(task: asyncio.Task[Any]) -> str:
@@ -210,8 +233,10 @@ class LoopObserver:
     _by_loop: weakref.WeakKeyDictionary[Any, LoopInfo] = field(
         default_factory=weakref.WeakKeyDictionary
     )
+    on_slow: Callable[[Any, float], None] | None = None
     _orig_set: Any = None
     _orig_cancel: Any = None
+    _orig_run: Any = None
     _main: int = 0
 
     def install(self) -> None:
@@ -246,6 +271,34 @@ class LoopObserver:
 
             _cancel_all_tasks.__wrapped__ = orig_cancel  # type: ignore[attr-defined]
             asyncio.runners._cancel_all_tasks = _cancel_all_tasks
+        if self.on_slow is not None:
+            self._install_handle_timer(self.on_slow)
+
+    def _install_handle_timer(self, on_slow: Callable[[Any, float], None]) -> None:
+        """Time every callback/task step (two perf_counter calls): LR06 without debug mode.
+
+        A step during which modules were imported is not reported: first-use
+        imports are slow once, they are not a blocked loop.
+        """
+        orig_run = asyncio.events.Handle._run
+        self._orig_run = orig_run
+        threshold = self.slow
+        clock = time.perf_counter
+        modules = sys.modules
+
+        def _run(handle: Any) -> None:
+            count = len(modules)
+            start = clock()
+            orig_run(handle)
+            elapsed = clock() - start
+            if elapsed > threshold and len(modules) == count:
+                try:
+                    on_slow(handle, elapsed)
+                except Exception as exc:
+                    self.on_error("slow callback", exc)
+
+        _run.__wrapped__ = orig_run  # type: ignore[attr-defined]
+        asyncio.events.Handle._run = _run  # type: ignore[method-assign]
 
     def uninstall(self) -> None:
         """Put the stdlib functions back."""
@@ -255,6 +308,9 @@ class LoopObserver:
         if self._orig_cancel is not None:
             asyncio.runners._cancel_all_tasks = self._orig_cancel
             self._orig_cancel = None
+        if self._orig_run is not None:
+            asyncio.events.Handle._run = self._orig_run  # type: ignore[method-assign]
+            self._orig_run = None
 
     def info_for(self, loop: Any) -> LoopInfo | None:
         return self._by_loop.get(loop)

@@ -36,7 +36,7 @@ from .summary import render
 MARKER = "loopdoctor"
 _NEVER_AWAITED = re.compile(r"coroutine '([^']+)' was never awaited")
 _ORIGIN_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
-_SLOW = re.compile(r"Executing (.*) took (\d+(?:\.\d+)?) seconds", re.S)
+_MAX_SLOW_PER_TEST = 5
 _ORIGIN_DEPTH = 4
 
 
@@ -89,7 +89,8 @@ class Doctor:
             on_close=self._on_loop_close,
             on_error=self.internal_error,
             debug=settings.debug,
-            slow=settings.slow,
+            slow=settings.slow_threshold,
+            on_slow=self._on_slow,
         )
         self._log_handler = _AsyncioLogHandler(self)
         self._old_origin_depth = 0
@@ -622,11 +623,12 @@ class Doctor:
                 f"fixture '{name}' ({run.scope} scope) was set up on loop "
                 f"{self._label(run.loop)} during {run.nodeid} ({same}; {state})"
             )
+        own = set(loops["setup"]) | set(loops["call"]) | set(loops["threads"])
         for desc, loop in diagnosis.bound_loops(exc):
             info = self.observer.info_for(loop)
             if info is None:
                 continue
-            if info.serial == test_loop:
+            if info.serial in own and not loop.is_closed():
                 continue
             state = (
                 f"closed after {info.closed_after}"
@@ -739,22 +741,36 @@ class Doctor:
         elif "exception was never retrieved" in message:
             first = message.splitlines()[0] if message else ""
             item = finding("LR05", f"{first[:200]}", resource="task-exception", rules=["LD303"])
+        elif "nclosed" in message and record.levelno >= logging.ERROR:
+            first = message.splitlines()[0] if message else ""
+            item = finding("LR05", f"{first[:200]}", resource="unclosed", rules=["LD203"])
         else:
-            slow = _SLOW.search(message)
-            if not slow:
-                return
-            seconds = float(slow.group(2))
-            item = finding(
-                "LR06",
-                f"callback blocked the loop for {seconds:.3f}s: {slow.group(1)[:200]}",
-                seconds=seconds,
-                threshold=self.settings.slow,
-                rules=["LD304"],
-            )
+            return  # slow callbacks are timed directly (see _on_slow)
         if nodeid:
             self._add_finding(nodeid, item)
         else:
             self.session_findings.append(item)
+
+    def _on_slow(self, handle: Any, seconds: float) -> None:
+        """LR06: a callback or task step held the loop longer than the threshold."""
+        text, task = probes.describe_handle(handle)
+        owner = self.observer.task_owner.get(task) if task is not None else None
+        cur = self.cur
+        live = cur.nodeid if cur is not None and not cur.finished else ""
+        nodeid = owner.nodeid if owner is not None and owner.nodeid else live
+        if cur is not None and nodeid == cur.nodeid:
+            slow = [f for f in cur.record["findings"] if f["code"] == "LR06"]
+            if len(slow) >= _MAX_SLOW_PER_TEST:
+                return
+        item = finding(
+            "LR06",
+            f"{text} blocked the event loop for {seconds:.3f}s (threshold {self.observer.slow}s)",
+            seconds=round(seconds, 4),
+            threshold=self.observer.slow,
+            callback=text,
+            rules=["LD304"],
+        )
+        self._add_finding(nodeid, item)
 
     # ----------------------------------------------------------------- session end
 
@@ -845,7 +861,7 @@ class Doctor:
         rss = _combine_trends(slopes)
         if (
             rss.get("trend_bytes_per_test") is not None
-            and rss["tests"] >= 20
+            and rss["tests"] >= 8
             and rss["trend_bytes_per_test"] * rss["tests"] > self.settings.max_growth
             and rss["trend_bytes_per_test"] > 64 * 1024
         ):
@@ -858,6 +874,7 @@ class Doctor:
                     trend_bytes_per_test=rss["trend_bytes_per_test"],
                 )
             )
+            self._attribute_trend(rss["trend_bytes_per_test"])
         import pytest as _pytest
 
         session: dict[str, Any] = {
@@ -874,6 +891,25 @@ class Doctor:
             "internal_errors": internal,
         }
         return build_report(self.records, session)
+
+    def _attribute_trend(self, slope: float) -> None:
+        """With a steady session leak, name the tests whose own growth feeds it."""
+        floor = max(256 * 1024, slope / 2)
+        for rec in self.records:
+            delta = int(rec.get("rss_delta", 0))
+            if delta < floor or rec.get("modules_imported"):
+                continue
+            if any(f["code"] == "LR03" for f in rec["findings"]):
+                continue
+            rec["findings"].append(
+                finding(
+                    "LR03",
+                    f"RSS grew by {format_size(delta)}: part of a steady session-wide growth of "
+                    f"{format_size(slope)} per test",
+                    bytes=delta,
+                    trend_bytes_per_test=slope,
+                )
+            )
 
     # ----------------------------------------------------------------- terminal
 

@@ -51,8 +51,9 @@ def test_records_follow_the_json_contract(run_suite) -> None:
         for item in rec["findings"]:
             assert item["code"] in {f"LR0{i}" for i in range(1, 8)}
             assert item["message"]
-    # Without --loop-debug there is no LR06, and nothing else changes.
-    assert "LR06" not in codes_by_test(report)["test_slow_callback"]
+    # Without --loop-debug a clear block (0.3 s > 0.25 s default) is still timed.
+    assert codes_by_test(report) == EXPECTED
+    assert report["session"]["settings"]["slow_callback_seconds"] == 0.25
 
 
 def test_xdist_gives_the_same_records(run_suite) -> None:
@@ -63,3 +64,14 @@ def test_xdist_gives_the_same_records(run_suite) -> None:
     assert report["session"]["workers"] == 2
     labels = {loop for rec in report["tests"] for loop in rec["loops"]["call"]}
     assert {label.split(":")[0] for label in labels} == {"gw0", "gw1"}
+
+
+def test_steady_small_growth_is_attributed(run_suite) -> None:
+    result, report = run_suite("steady_leak")
+    result.assert_outcomes(passed=18)
+    codes = codes_by_test(report)
+    assert all(codes[f"test_request[{n}]"] == {"LR03"} for n in range(12)), codes
+    assert all(codes[f"test_pure[{n}]"] == set() for n in range(6)), codes
+    trend = report["session"]["rss"]["trend_bytes_per_test"]
+    assert trend > 256 * 1024
+    assert [f["code"] for f in report["session"]["findings"]] == ["LR03"]
