@@ -79,3 +79,19 @@ def test_local_app():
     local = FastAPI()
     local.dependency_overrides[get_db] = lambda: "local"
     assert local.dependency_overrides
+
+
+@pytest.fixture
+def fake_clock():
+    app.dependency_overrides[get_clock] = lambda: 99.0
+
+
+@pytest.fixture
+async def clock_client(fake_clock):
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as ac:
+        yield ac
+    app.dependency_overrides.clear()
+
+
+async def test_clock(clock_client):
+    assert (await clock_client.get("/")).status_code == 404

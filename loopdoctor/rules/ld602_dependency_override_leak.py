@@ -148,6 +148,10 @@ class DependencyOverrideLeak(Rule):
         cls = project.class_of(owner, mod)
         for layer in project.fixture_layers(mod, cls):
             fixtures.extend(f for f in layer.values() if f.info.autouse)
+        if owner.fixture is not None:
+            # Fixtures that request this one tear down after it: their cleanup counts too.
+            name = owner.fixture.name
+            fixtures.extend(f for f in project.iter_fixtures() if name in f.func.params)
         for fixture in fixtures:
             if fixture.func is owner:
                 continue
