@@ -27,6 +27,12 @@ _ASYNC_CASE_SUFFIXES = (
     "AsyncHTTPTestCase",
     "TestCase",
 )
+#: Plugins that await coroutine tests and fixtures their own way (aiohttp's legacy plugin too).
+_OTHER_RUNNER_PLUGINS = frozenset(
+    {"anyio", "trio", "pytest_trio", "aiohttp.pytest_plugin", "pytest_tornasync", "tornado"}
+)
+#: Plugins that run every coroutine test, marked or not.
+_CATCH_ALL_PLUGINS = frozenset({"aiohttp.pytest_plugin", "pytest_tornasync"})
 #: Marks of plugins that run ``async def`` tests themselves.
 OTHER_ASYNC_MARKS = frozenset({"anyio", "trio", "tornado", "gen_test", "twisted", "curio"})
 
@@ -38,6 +44,7 @@ class ProjectAsyncFacts:
     uses_pytest_asyncio: bool = False
     uses_anyio_or_trio: bool = False
     nest_asyncio: bool = False
+    runs_any_coroutine_test: bool = False  # aiohttp's legacy plugin, pytest-tornasync
 
 
 _FACTS: weakref.WeakKeyDictionary[ProjectIndex, dict[Path, ProjectAsyncFacts]] = (
@@ -67,14 +74,20 @@ def project_facts(project: ProjectIndex, mod: ModuleInfo) -> ProjectAsyncFacts:
     raw_trio = str(settings.raw.get("trio_mode", "")).strip().lower()
     if raw_trio in ("true", "1", "yes", "on"):
         facts.uses_anyio_or_trio = True
-    if {"anyio", "trio", "pytest_trio"} & set(settings.plugins):
+    if _OTHER_RUNNER_PLUGINS & set(settings.plugins):
         facts.uses_anyio_or_trio = True
+    if _CATCH_ALL_PLUGINS & set(settings.plugins):
+        facts.runs_any_coroutine_test = True
     for other in list(project.modules.values()):
         if other.rootdir != mod.rootdir:
             continue
         imported = set(other.imports.values())
         if any(q == "pytest_asyncio" or q.startswith("pytest_asyncio.") for q in imported):
             facts.uses_pytest_asyncio = True
+        if _OTHER_RUNNER_PLUGINS & set(other.pytest_plugins):
+            facts.uses_anyio_or_trio = True
+        if _CATCH_ALL_PLUGINS & set(other.pytest_plugins):
+            facts.runs_any_coroutine_test = True
         names = {m.name for m in _all_marks(other)}
         if "asyncio" in names:
             facts.uses_pytest_asyncio = True
@@ -119,13 +132,17 @@ def _defines_hook(mod: ModuleInfo, names: frozenset[str]) -> bool:
 
 def has_runner_hook(project: ProjectIndex, mod: ModuleInfo) -> bool:
     """A conftest (or the module) defines a hook that may run or mark coroutine tests itself."""
-    sources = [mod, *project.conftests(mod), *project.plugin_modules(mod)]
+    sources = [*project.conftests(mod), *project.plugin_modules(mod)]
+    if mod.is_conftest:
+        sources.append(mod)
     return any(_defines_hook(source, _RUNNER_HOOKS) for source in sources)
 
 
 def has_fixture_hook(project: ProjectIndex, mod: ModuleInfo) -> bool:
     """A ``pytest_fixture_setup`` hook in scope may await async fixtures its own way."""
-    sources = [mod, *project.conftests(mod), *project.plugin_modules(mod)]
+    sources = [*project.conftests(mod), *project.plugin_modules(mod)]
+    if mod.is_conftest:
+        sources.append(mod)
     return any(_defines_hook(source, _FIXTURE_HOOKS) for source in sources)
 
 
@@ -194,6 +211,8 @@ def test_runner(project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo) -> s
     if any(not transparent_decorator(d) for d in func.decorator_names):
         return "other"
     if foreign_test_base(project, func, mod) or has_runner_hook(project, mod):
+        return "other"
+    if project_facts(project, mod).runs_any_coroutine_test:
         return "other"
     if env.mode == "auto" and env.plugin_active:
         return "asyncio"
