@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import textwrap
 import time
 from pathlib import Path
 
+MEMRAY_MAX_PAIRS = 3  # memray is ~10x slower; a few pairs tell the story
 TRIVIAL_FILES = 10
 TRIVIAL_PER_FILE = 100
 
@@ -131,43 +133,50 @@ def make_fastapi(root: Path) -> Path:
     return suite
 
 
-def run(suite: Path, extra: list[str]) -> float:
+def run(suite: Path, extra: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child) for one pytest run."""
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTEST_ADDOPTS", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=suite, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"{cmd} failed in {suite}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
-Timing = tuple[float, float, float, float, float]
+Timing = tuple[float, float, float, float, float, float]
 
 
 def measure(suite: Path, variant: list[str], pairs: int) -> Timing:
-    """(median variant s, median plain s, median ratio, min ratio, max ratio)."""
+    """Medians: variant wall s, plain wall s, wall ratio (min, max), CPU ratio."""
     a_times: list[float] = []
     b_times: list[float] = []
     ratios: list[float] = []
+    cpu_ratios: list[float] = []
     run(suite, [])  # warm the file cache and bytecode
     for i in range(pairs):
         if i % 2 == 0:
-            a = run(suite, variant)
-            b = run(suite, [])
+            a, a_cpu = run(suite, variant)
+            b, b_cpu = run(suite, [])
         else:
-            b = run(suite, [])
-            a = run(suite, variant)
+            b, b_cpu = run(suite, [])
+            a, a_cpu = run(suite, variant)
         a_times.append(a)
         b_times.append(b)
         ratios.append(a / b)
+        cpu_ratios.append(a_cpu / b_cpu)
     return (
         statistics.median(a_times),
         statistics.median(b_times),
         statistics.median(ratios),
         min(ratios),
         max(ratios),
+        statistics.median(cpu_ratios),
     )
 
 
@@ -193,19 +202,20 @@ def main() -> None:
         ]
         for suite_name, suite, pairs in suites:
             for name, extra in variants:
-                print(f"measuring {suite_name}: {name} ({pairs} pairs)...", flush=True)
-                rows.append((suite_name, name, pairs, measure(suite, extra, pairs)))
+                n = min(pairs, MEMRAY_MAX_PAIRS) if name == "--memray" else pairs
+                print(f"measuring {suite_name}: {name} ({n} pairs)...", flush=True)
+                rows.append((suite_name, name, n, measure(suite, extra, n)))
     header = (
         f"{'suite':<24} {'variant':<16} {'pairs':>5} {'A s':>7} {'plain s':>8} {'A/plain':>8}"
-        "  range"
+        "  range        CPU A/plain"
     )
     print()
     print(header)
     print("-" * len(header))
-    for suite_name, name, pairs, (a, b, ratio, lo, hi) in rows:
+    for suite_name, name, pairs, (a, b, ratio, lo, hi, cpu) in rows:
         print(
             f"{suite_name:<24} {name:<16} {pairs:>5} {a:>7.2f} {b:>8.2f} {ratio:>8.3f}"
-            f"  [{lo:.2f}-{hi:.2f}]"
+            f"  [{lo:.2f}-{hi:.2f}]  {cpu:>8.3f}"
         )
 
 
