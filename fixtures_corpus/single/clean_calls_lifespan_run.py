@@ -68,3 +68,19 @@ async def test_lifespan_context_by_hand():
 
 def test_sync_client(sync_client):
     assert sync_client.get("/").status_code == 404
+
+
+@pytest.fixture
+async def running():
+    async with LifespanManager(app):
+        yield
+
+
+@pytest.fixture
+async def bare_client():
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as ac:
+        yield ac
+
+
+async def test_lifespan_requested_next_to_the_client(running, bare_client):
+    assert (await bare_client.get("/")).status_code == 404

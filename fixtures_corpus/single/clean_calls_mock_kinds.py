@@ -60,3 +60,20 @@ async def test_sync_mock_for_sync_def(mocker, monkeypatch, cache):
 async def test_return_value_is_an_async_mock(mocker):
     factory = mocker.patch(f"{__name__}.slugify", return_value=AsyncMock())
     assert factory is not None
+
+
+class Repo:
+    async def fetch_user(self, user_id: int) -> dict:
+        return {"id": user_id}
+
+
+class UserService:
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+
+    def load(self, user_id: int):
+        return self.repo.fetch_user(user_id)
+
+
+async def test_sync_method_returning_a_coroutine(mocker):
+    mocker.patch.object(UserService, "load", new_callable=AsyncMock)

@@ -127,9 +127,28 @@ class AsyncMockForSync(Rule):
             if self.ctx.project.is_async_def(qualname, mod) is not None:
                 return True
             func_expr = node.value.func
-            if isinstance(func_expr, ast.Attribute) and func_expr.attr in _ASYNC_METHOD_NAMES:
-                return True  # ``return self.client.get(...)``: maybe a coroutine, stay silent
+            if isinstance(func_expr, ast.Attribute) and (
+                func_expr.attr in _ASYNC_METHOD_NAMES
+                or func_expr.attr in self.project_async_names()
+            ):
+                return True  # ``return self.repo.fetch(...)``: maybe a coroutine, stay silent
         return False
+
+    def project_async_names(self) -> frozenset[str]:
+        """Names of every ``async def`` in the index: a same-named method may be the callee."""
+        project = self.ctx.project
+        key = ("async-def-names", len(project.modules))
+        cached = project.memo.get(key)
+        if isinstance(cached, frozenset):
+            return cached
+        names = frozenset(
+            f.name
+            for m in list(project.modules.values())
+            for f in m.functions.values()
+            if f.is_async
+        )
+        project.memo[key] = names
+        return names
 
     def report_replacement(self, node: ast.AST, func: FunctionInfo, target: str) -> None:
         self.report(

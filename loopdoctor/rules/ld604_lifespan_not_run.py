@@ -64,6 +64,8 @@ class LifespanNotRun(Rule):
                 scopes.extend((f.func, f.module) for f in layer.values() if f.info.autouse)
         if any(self.runs_lifespan(project, func, m, lifespan) for func, m in scopes):
             return
+        if owner.fixture is not None and self.every_user_runs_it(owner, lifespan):
+            return
         site = self.client_site(node)
         if id(site) in self.reported:
             return
@@ -103,6 +105,22 @@ class LifespanNotRun(Rule):
         if _is_manager_app(expr, self.ctx.enclosing_def(at)):
             return None
         return resolve_app(project, expr, mod)
+
+    def every_user_runs_it(self, fixture: FunctionInfo, lifespan: Lifespan) -> bool:
+        """Every test using this client fixture also requests one that runs the lifespan."""
+        project = self.ctx.project
+        users = 0
+        for mod, test in project.iter_tests():
+            closure = project.closure(test, mod)
+            if not any(use.fixture.func is fixture for use in closure):
+                continue
+            users += 1
+            if not any(
+                self.runs_lifespan(project, use.fixture.func, use.fixture.module, lifespan)
+                for use in closure
+            ) and not self.runs_lifespan(project, test, mod, lifespan):
+                return False
+        return users > 0
 
     def runs_lifespan(
         self, project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo, lifespan: Lifespan
