@@ -15,7 +15,7 @@ from loopdoctor.knowledge import (
     LOOP_BOUND_TYPES,
     scope_rank,
 )
-from loopdoctor.metadata.loops import produces_value, test_runner
+from loopdoctor.metadata.loops import has_runner_hook, produces_value, test_runner
 from loopdoctor.project import FixtureDef, FixtureUse
 from loopdoctor.rule import Rule
 
@@ -86,8 +86,11 @@ class LoopScopeMismatch(Rule):
     def check_test(self, node: ast.AsyncFunctionDef, func: FunctionInfo) -> None:
         ctx = self.ctx
         project = ctx.project
-        if project.asyncio_env(ctx.module).legacy_event_loop:
+        env = project.asyncio_env(ctx.module)
+        if env.legacy_event_loop:
             return  # before 0.23 every test and fixture shared the `event_loop` fixture's loop
+        if has_runner_hook(project, ctx.module):
+            return  # a conftest hook may re-mark tests with another loop scope
         if test_runner(project, func, ctx.module) != "asyncio":
             return
         test_loop = project.test_loop_scope(func, ctx.module)
