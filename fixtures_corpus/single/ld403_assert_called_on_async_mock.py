@@ -70,3 +70,14 @@ async def test_monkeypatched_attribute(monkeypatch):
     monkeypatch.setattr(service.gateway, "send", AsyncMock())
     await service.register("e@example.com")
     service.gateway.send.assert_any_call("e@example.com", "welcome")  # error: [LD403]
+
+
+@pytest.fixture
+def autospecced_gateway():
+    return mock.create_autospec(EmailGateway, instance=True)
+
+
+async def test_autospec_fixture(autospecced_gateway):
+    await SignupService(autospecced_gateway).register("f@example.com")
+    autospecced_gateway.render.assert_called_once_with("welcome")
+    autospecced_gateway.send.assert_called_once_with("f@example.com", "welcome")  # error: [LD403]

@@ -107,9 +107,12 @@ class MockScope:
             return MockValue(SYNC, spec, f"{name.rsplit('.', 1)[-1]}()")
         if name == AUTOSPEC and expr.args:
             spec = self.qualname(expr.args[0])
-            func = self.resolve_function(spec)
-            if func is not None and coroutine_function(func):
-                return MockValue(ASYNC, spec, "create_autospec(async def)")
+            found = self.project.resolve(spec, self.mod)
+            if found is not None and found.function is not None:
+                kind = ASYNC if coroutine_function(found.function) else SYNC
+                return MockValue(kind, spec, "create_autospec()")
+            if found is not None and found.kind == "class":
+                return MockValue(SYNC, spec, "create_autospec()")
             return None
         if name in (PATCH, PATCH_OBJECT):
             return self.patch_value(expr, name)
