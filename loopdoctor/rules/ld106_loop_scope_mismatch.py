@@ -111,12 +111,12 @@ class LoopScopeMismatch(Rule):
         related = [self.related_for(c) for c in shown]
         others = [f"`{c.use.fixture.name}`" for c in shown[1:]]
         also = f" (also: {', '.join(others)})" if others else ""
-        via = " -> ".join(first.use.chain)
+        via = f" (via {' -> '.join(first.use.chain)})" if len(first.use.chain) > 1 else ""
         if bound:
             value = first.value_type or "value"
             message = (
                 f"test `{func.name}` runs on a {test_loop}-scoped loop and depends on async "
-                f"fixture `{first.use.fixture.name}` (via {via}), set up on a "
+                f"fixture `{first.use.fixture.name}`{via}, set up on a "
                 f"{first.loop}-scoped loop: its `{value}` is bound to that loop, but "
                 f"{first.consumer} uses it on a {first.consumer_loop}-scoped loop ('attached to "
                 f"a different loop', 'Event loop is closed'){also}; give them the same "
@@ -183,11 +183,10 @@ class LoopScopeMismatch(Rule):
 
     def related_for(self, clash: Clash) -> Related:
         fixture = clash.use.fixture
-        via = " -> ".join(clash.use.chain)
+        via = f" (requested via {' -> '.join(clash.use.chain)})" if len(clash.use.chain) > 1 else ""
         return self.related(
             fixture.func.node,
-            f"async fixture `{fixture.name}` runs on a {clash.loop}-scoped loop "
-            f"(requested via {via})",
+            f"async fixture `{fixture.name}` runs on a {clash.loop}-scoped loop{via}",
             fixture.module.path,
         )
 
