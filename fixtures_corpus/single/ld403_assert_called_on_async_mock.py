@@ -81,3 +81,15 @@ async def test_autospec_fixture(autospecced_gateway):
     await SignupService(autospecced_gateway).register("f@example.com")
     autospecced_gateway.render.assert_called_once_with("welcome")
     autospecced_gateway.send.assert_called_once_with("f@example.com", "welcome")  # error: [LD403]
+
+
+class TestSignupWithSetup:
+    @pytest.fixture(autouse=True)
+    def _mocks(self, mocker):
+        self.publish = mocker.patch(f"{__name__}.publish_event")
+        self.gateway = MagicMock()
+
+    async def test_publishes(self):
+        await publish_event("signup", {})
+        self.publish.assert_called_once()  # error: [LD403]
+        self.gateway.send.assert_not_called()

@@ -253,6 +253,23 @@ class MockScope:
                 return mock
         return None
 
+    def visible(self, owner: FunctionInfo, inner: ast.AST | None) -> dict[str, MockValue]:
+        """Mocks visible at a point: the def's own, a nested def's, and ``self.*`` set by any
+        method of the test class (``setup_method``, ``asyncSetUp``, autouse fixtures)."""
+        found: dict[str, MockValue] = {}
+        cls = self.project.class_of(owner, self.mod)
+        if cls is not None:
+            for method in cls.methods.values():
+                if method is owner:
+                    continue
+                for name, value in self.bindings(method).items():
+                    if name.startswith("self."):
+                        found[name] = value
+        found.update(self.bindings(owner))
+        if inner is not None and inner is not owner.node:
+            found.update(self.bindings(None, inner))
+        return found
+
     # -- lookups -----------------------------------------------------------------------------------
     def lookup(self, chain: str, found: dict[str, MockValue]) -> MockValue | None:
         """The mock a dotted chain denotes: a bound name, or a child of one."""

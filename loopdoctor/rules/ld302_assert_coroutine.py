@@ -39,10 +39,7 @@ class AssertCoroutine(Rule):
         if owner is None:
             return
         scope = MockScope(self.ctx.project, self.ctx.module)
-        found = dict(scope.bindings(owner))
-        inner = self.ctx.enclosing_def(node)
-        if inner is not None and inner is not owner.node:
-            found.update(scope.bindings(None, inner))
+        found = scope.visible(owner, self.ctx.enclosing_def(node))
         mock = scope.lookup(chain, found)
         if mock is None or mock.kind != ASYNC:
             return

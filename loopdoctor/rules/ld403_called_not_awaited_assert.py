@@ -59,10 +59,7 @@ class CalledNotAwaitedAssert(Rule):
 
     def async_mock(self, node: ast.AST, chain: str, owner: object) -> MockValue | None:
         scope = MockScope(self.ctx.project, self.ctx.module)
-        found = dict(scope.bindings(owner))  # type: ignore[arg-type]
-        inner = self.ctx.enclosing_def(node)
-        if inner is not None and inner is not owner.node:  # type: ignore[attr-defined]
-            found.update(scope.bindings(None, inner))
+        found = scope.visible(owner, self.ctx.enclosing_def(node))  # type: ignore[arg-type]
         mock = scope.lookup(chain, found)
         return mock if mock is not None and mock.kind == ASYNC else None
 
