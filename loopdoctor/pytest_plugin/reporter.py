@@ -746,8 +746,9 @@ class Doctor:
             item = finding("LR05", f"{first[:200]}", resource="unclosed", rules=["LD203"])
         else:
             return  # slow callbacks are timed directly (see _on_slow)
-        if nodeid:
-            self._add_finding(nodeid, item)
+        target = item.get("leaked_by") or nodeid
+        if target:
+            self._add_finding(target, item)
         else:
             self.session_findings.append(item)
 

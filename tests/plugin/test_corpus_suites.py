@@ -36,6 +36,16 @@ def test_fixture_on_other_loop_is_lr01(run_suite) -> None:
     result.stdout.fnmatch_lines(["*- loopdoctor -*", "*fixture 'ticket' (session scope)*"])
 
 
+def test_fixture_mismatch_under_xdist_matches_serial(run_suite) -> None:
+    result, report = run_suite("fixture_loop_mismatch", "-n", "2")
+    result.assert_outcomes(passed=3, failed=2)
+    codes = codes_by_test(report)
+    assert codes["test_same_loop_assumed"] == {"LR01"}
+    assert codes["test_awaits_foreign_future"] == {"LR01", "LR07"}
+    assert codes["test_on_session_loop"] == set()
+    assert codes["test_sync_fixture_with_own_loop"] == set()
+
+
 def test_missing_greenlet_is_diagnosed(run_suite) -> None:
     result, report = run_suite("sqlalchemy_misuse")
     result.assert_outcomes(passed=1, failed=1)
@@ -48,7 +58,7 @@ def test_missing_greenlet_is_diagnosed(run_suite) -> None:
 @pytest.mark.postgres
 def test_pooled_engine_across_loops_on_postgres(run_suite, needs_pg) -> None:
     result, report = run_suite("pg_crossloop")
-    result.assert_outcomes(passed=2, failed=3)
+    result.assert_outcomes(passed=3, failed=4)
     codes = codes_by_test(report)
     assert codes["test_first_query"] <= {"LR05"}  # the never-disposed pooled socket
     second = findings_of(report, "test_second_query", "LR07")[0]
@@ -63,6 +73,10 @@ def test_pooled_engine_across_loops_on_postgres(run_suite, needs_pg) -> None:
     gather = findings_of(report, "test_gather_on_one_session", "LR07")[0]
     assert gather["rules"] == ["LD506"]
     assert codes["test_one_session_per_task"] == set()
+    closed = findings_of(report, "test_timeout_second", "LR07")[0]
+    assert closed["symptoms"] == ["Event loop is closed"]
+    assert closed["rules"] == ["LD106", "LD501", "LD101"]
+    assert findings_of(report, "test_timeout_second", "LR01")[0]["closed_loop"] is True
 
 
 @pytest.mark.postgres

@@ -96,6 +96,17 @@ async def test_slow_callback() -> None:
     time.sleep(0.3)
 
 
+def test_manual_loop_leak() -> None:
+    loop = asyncio.new_event_loop()
+
+    async def start() -> None:
+        asyncio.get_running_loop().create_task(forever(), name="leaked-on-manual-loop")
+        await asyncio.sleep(0)
+
+    loop.run_until_complete(start())
+    loop.close()  # closed without cancelling: "Task was destroyed" comes later, at gc
+
+
 @pytest.mark.asyncio
 async def test_clean_last() -> None:
     await asyncio.sleep(0)
