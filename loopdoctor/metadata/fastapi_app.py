@@ -49,7 +49,8 @@ class AppRef:
                 f"`{self.module.modname}.{self.var}` ({self.module.path.name}:{self.call.lineno})"
             )
         name = self.factory.name if self.factory else "?"
-        return f"the app built by `{self.module.modname}.{name}()` ({self.module.path.name})"
+        where = f"{self.module.path.name}:{self.call.lineno}"
+        return f"built by `{self.module.modname}.{name}()` ({where})"
 
 
 @dataclass(frozen=True)

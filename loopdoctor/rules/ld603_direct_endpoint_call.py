@@ -25,7 +25,10 @@ class DirectEndpointCall(Rule):
         if owner is None or not owner.is_test:
             return
         func = node.func
-        if isinstance(func, ast.Name) and self.ctx.is_locally_bound(func.id, node):
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and self.ctx.is_locally_bound(root.id, node):
             return
         if not isinstance(func, ast.Name | ast.Attribute):
             return
