@@ -77,3 +77,24 @@ async def test_uses_all(client, db_session, stacked_client, same_session, payloa
 
 def test_sync(sync_client, module_client, client_factory):
     assert client_factory("http://x").base_url
+
+
+@pytest_asyncio.fixture
+async def closed_after_yield():
+    ac = AsyncClient(base_url="http://test")
+    yield ac
+    await ac.aclose()
+
+
+@pytest_asyncio.fixture
+async def closed_in_finally():
+    session = SessionLocal()
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+@pytest_asyncio.fixture
+async def yielded_from_other_fixture(db_session):
+    yield db_session

@@ -55,3 +55,15 @@ async def test_items(client, db_session, pg_connection, http_session):
 
 def test_sync(sync_client):
     assert sync_client.get("/health").status_code == 200
+
+
+@pytest_asyncio.fixture
+async def streaming_client():
+    yield AsyncClient(base_url="http://localhost:8000")  # error: [LD203]
+
+
+@pytest_asyncio.fixture
+async def report_session():
+    session = SessionLocal()
+    await session.begin()
+    yield session  # error: [LD203]

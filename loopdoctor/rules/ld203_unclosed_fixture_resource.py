@@ -41,7 +41,7 @@ class UnclosedFixtureResource(Rule):
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         ctx = self.ctx
         func = ctx.function_info(node)
-        if func is None or func.fixture is None or func.is_generator:
+        if func is None or func.fixture is None:
             return
         own = sorted(
             (n for n in iter_own_nodes(node) if hasattr(n, "lineno")),
@@ -50,11 +50,59 @@ class UnclosedFixtureResource(Rule):
         if any(_registers_teardown(n) for n in own):
             return
         env = ctx.env(func)
+        if func.is_generator:
+            self.check_yields(func, node, env, own)
+            return
         for ret in own:
             if isinstance(ret, ast.Return) and ret.value is not None:
                 self.check_return(func, ret, env, own)
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+    def check_yields(
+        self,
+        func: FunctionInfo,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        env: Env,
+        own: list[ast.AST],
+    ) -> None:
+        """``yield AsyncClient(...)`` at the top level of the body with no teardown after it."""
+        body = node.body
+        for index, stmt in enumerate(body):
+            if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Yield)):
+                continue
+            value = stmt.value.value
+            if value is None:
+                continue
+            after = body[index + 1 :]
+            if isinstance(value, ast.Call):
+                created: ast.AST | None = value
+                if any(_closes_something(n) for s in after for n in ast.walk(s)):
+                    continue
+            elif isinstance(value, ast.Name) and value.id not in func.params:
+                created, in_with = _binding(value.id, own)
+                if created is None or in_with:
+                    continue
+                if any(
+                    isinstance(n, ast.Name) and n.id == value.id for s in after for n in ast.walk(s)
+                ):
+                    continue
+            else:
+                continue
+            typ = self.ctx.types.type_of(
+                value if isinstance(value, ast.Name) else created, self.ctx.module, env
+            )
+            if typ not in CLOSEABLE_TYPES:
+                continue
+            name = func.fixture.name if func.fixture else func.name
+            close = CLOSE_CALL.get(typ, "close it")
+            with_kw = "async with" if typ != "httpx.Client" else "with"
+            self.report(
+                stmt,
+                f"fixture `{name}` yields a `{typ}` it created but never closes it after the "
+                f"`yield` (no `{close}`, no `{with_kw}` block): its connections leak after every "
+                f"test; yield it inside `{with_kw} ... as x:` or close it after the `yield`",
+            )
 
     def check_return(
         self, func: FunctionInfo, ret: ast.Return, env: Env, own: list[ast.AST]
@@ -93,6 +141,14 @@ class UnclosedFixtureResource(Rule):
             f"pooled connections left open across tests); use `{with_kw} ... as x: yield x` "
             "or `yield` it and close it after the `yield`",
         )
+
+
+def _closes_something(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("close", "aclose", "dispose", "terminate")
+    )
 
 
 def _registers_teardown(node: ast.AST) -> bool:
