@@ -79,3 +79,9 @@ async def test_patch_decorator(send_mock):
 
 async def test_fixture_async_mock(notifier):
     assert notifier("hello")  # error: [LD302]
+
+
+async def test_spec_of_a_known_async_api():
+    http = AsyncMock(spec=AsyncClient)
+    assert http.post("/webhooks", json={})  # error: [LD302]
+    assert http.base_url is not None

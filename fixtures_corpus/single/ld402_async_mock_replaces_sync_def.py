@@ -69,3 +69,9 @@ async def test_monkeypatch_setattr_on_fixture_value(monkeypatch, signer):
 async def test_attribute_assignment(signer):
     signer.sign = AsyncMock(return_value="tok")  # error: [LD402]
     await AccountService(signer).login("d@example.com", "pw")
+
+
+async def test_patch_object_on_an_instance(mocker):
+    signer = TokenSigner()
+    mocker.patch.object(signer, "sign", new_callable=AsyncMock)  # error: [LD402]
+    await AccountService(signer).login("e@example.com", "pw")

@@ -93,3 +93,10 @@ class TestSignupWithSetup:
         await publish_event("signup", {})
         self.publish.assert_called_once()  # error: [LD403]
         self.gateway.send.assert_not_called()
+
+
+async def test_patch_object_on_an_instance(mocker):
+    gateway = EmailGateway()
+    send = mocker.patch.object(gateway, "send")
+    await SignupService(gateway).register("g@example.com")
+    send.assert_called_once()  # error: [LD403]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from loopdoctor.index.extract import dotted
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
-from loopdoctor.knowledge import ASYNC_MOCK, SYNC_MOCKS
+from loopdoctor.knowledge import ASYNC_METHODS, ASYNC_MOCK, SYNC_MOCKS, canonical
 from loopdoctor.metadata.coroutines import coroutine_function
 from loopdoctor.metadata.mocks import normalise_mocker
 from loopdoctor.project import ProjectIndex
@@ -50,10 +50,17 @@ class MockValue:
 class MockScope:
     """Mocks bound inside one test/fixture/helper def (and in the fixtures it requests)."""
 
-    def __init__(self, project: ProjectIndex, mod: ModuleInfo, depth: int = 0) -> None:
+    def __init__(
+        self,
+        project: ProjectIndex,
+        mod: ModuleInfo,
+        depth: int = 0,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.project = project
         self.mod = mod
         self.depth = depth
+        self.env = env or {}  # local variable types, to resolve ``patch.object(repo, "get")``
 
     # -- expressions -------------------------------------------------------------------------------
     def qualname(self, expr: ast.AST) -> str | None:
@@ -72,7 +79,10 @@ class MockScope:
         attr = call.args[1] if len(call.args) > 1 else _kw(call, "attribute")
         if owner is None or not (isinstance(attr, ast.Constant) and isinstance(attr.value, str)):
             return None
-        base = self.qualname(owner)
+        if isinstance(owner, ast.Name) and self.env.get(owner.id):
+            base: str | None = self.env[owner.id]
+        else:
+            base = self.qualname(owner)
         return f"{base}.{attr.value}" if base else None
 
     def static_target(self, target: ast.AST | None) -> str | None:
@@ -290,6 +300,10 @@ class MockScope:
         """``parent.attr`` as unittest.mock creates it."""
         if parent.spec is None:
             return MockValue(parent.kind, None, f"{parent.origin}.{attr}")
+        known = ASYNC_METHODS.get(canonical(parent.spec) or parent.spec)
+        if known is not None:
+            kind = ASYNC if attr in known else SYNC
+            return MockValue(kind, None, f"{parent.origin}.{attr}")
         func = self.resolve_function(f"{parent.spec}.{attr}")
         if func is None:
             return None

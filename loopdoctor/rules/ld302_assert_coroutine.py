@@ -38,7 +38,7 @@ class AssertCoroutine(Rule):
         owner = self.ctx.enclosing_function(node)
         if owner is None:
             return
-        scope = MockScope(self.ctx.project, self.ctx.module)
+        scope = MockScope(self.ctx.project, self.ctx.module, env=self.ctx.env(owner))  # type: ignore[arg-type]
         found = scope.visible(owner, self.ctx.enclosing_def(node))
         mock = scope.lookup(chain, found)
         if mock is None or mock.kind != ASYNC:

@@ -51,7 +51,10 @@ class AsyncMockForSync(Rule):
             replacement = new_callable
         else:
             return
-        target = scope.patch_target(node, name)
+        if name == PATCH_OBJECT and len(node.args) >= 2:
+            target = self.attribute_target(node.args[0], node.args[1])
+        else:
+            target = scope.patch_target(node, name)
         func = self.plain_def(target)
         if func is not None:
             self.report_replacement(replacement, func, target or func.qualname)

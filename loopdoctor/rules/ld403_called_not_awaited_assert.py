@@ -58,7 +58,7 @@ class CalledNotAwaitedAssert(Rule):
         )
 
     def async_mock(self, node: ast.AST, chain: str, owner: object) -> MockValue | None:
-        scope = MockScope(self.ctx.project, self.ctx.module)
+        scope = MockScope(self.ctx.project, self.ctx.module, env=self.ctx.env(owner))  # type: ignore[arg-type]
         found = scope.visible(owner, self.ctx.enclosing_def(node))  # type: ignore[arg-type]
         mock = scope.lookup(chain, found)
         return mock if mock is not None and mock.kind == ASYNC else None
