@@ -1,6 +1,7 @@
 from collections.abc import AsyncIterator
 
 import pytest
+from fastapi.testclient import TestClient
 from httpx import ASGITransport, AsyncClient
 
 from app.deps import Settings, get_settings
@@ -18,3 +19,9 @@ async def client(settings: Settings) -> AsyncIterator[AsyncClient]:
     transport = ASGITransport(app=app)
     async with AsyncClient(transport=transport, base_url="http://shop") as ac:  # error: [LD604]
         yield ac
+
+
+@pytest.fixture
+def sync_client():
+    with TestClient(app) as tc:
+        yield tc

@@ -14,3 +14,8 @@ def as_alice():
     app.dependency_overrides[get_current_user] = lambda: {"id": 1, "name": "alice"}
     yield
     app.dependency_overrides.pop(get_current_user, None)
+
+
+@pytest.fixture
+def warehouse(mocker):
+    return mocker.patch("app.services.notify_warehouse", return_value=True)
