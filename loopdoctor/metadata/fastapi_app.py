@@ -153,13 +153,24 @@ def route_of(project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo) -> Rout
         found = decorator_app(project, decorator, mod)
         if found is not None:
             return Route(func, mod, found[0], found[1], _path_arg(decorator))
-    return registered_routes(project).get((str(mod.path), func.qualname))
+    if func.fixture is not None or func.is_test or func.node.decorator_list:
+        return None
+    return registered_routes(project, mod).get((str(mod.path), func.qualname))
 
 
-def registered_routes(project: ProjectIndex) -> dict[tuple[str, str], Route]:
-    """``app.add_api_route("/x", handler)`` anywhere in the indexed modules."""
+def registered_routes(project: ProjectIndex, home: ModuleInfo) -> dict[tuple[str, str], Route]:
+    """``app.add_api_route("/x", handler)`` for handlers defined in ``home``: only ``home`` and
+    the modules that import from it can name the handler, so only those are searched."""
     routes: dict[tuple[str, str], Route] = {}
+    name = home.modname
     for mod in list(project.modules.values()):
+        if mod is not home and not any(
+            value == name or value.startswith(f"{name}.") or name.startswith(f"{value}.")
+            for value in mod.imports.values()
+        ):
+            continue
+        if not _may_register_routes(mod):
+            continue
         key = ("fastapi-registered-routes", str(mod.path))
         found = project.memo.get(key)
         if not isinstance(found, dict):
@@ -167,6 +178,17 @@ def registered_routes(project: ProjectIndex) -> dict[tuple[str, str], Route]:
             project.memo[key] = found
         routes.update(found)
     return routes
+
+
+def _may_register_routes(mod: ModuleInfo) -> bool:
+    """Only modules that import FastAPI/Starlette or an app/router object can register routes."""
+    return any(
+        value.startswith(("fastapi", "starlette")) or local in _APP_NAMES
+        for local, value in mod.imports.items()
+    )
+
+
+_APP_NAMES = frozenset({"app", "application", "api", "router", "routers", "main"})
 
 
 def _registrations_in(project: ProjectIndex, mod: ModuleInfo) -> dict[tuple[str, str], Route]:
