@@ -38,7 +38,7 @@ BLOCKING_METHODS: dict[str, tuple[frozenset[str], str]] = {
     REQUESTS_SESSION: (_HTTP_VERBS | {"send"}, "`httpx.AsyncClient`"),
     SYNC_SESSION: (
         frozenset(
-            "execute scalar scalars get get_one commit flush refresh rollback merge query "
+            "execute exec scalar scalars get get_one commit flush refresh rollback merge query "
             "connection".split()
         ),
         "an `AsyncSession` and `await`",
