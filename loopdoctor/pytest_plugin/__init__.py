@@ -31,7 +31,7 @@ def _activate(config: pytest.Config, settings: options.Settings, measure_all: bo
     doctor = Doctor(config, settings, measure_all=measure_all)
     config.stash[_KEY] = doctor
     config.pluginmanager.register(doctor, "loopdoctor-doctor")
-    if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+    if doctor.is_xdist_controller:
         config.pluginmanager.register(XdistBridge(doctor), "loopdoctor-xdist")
     doctor.start()
     return doctor

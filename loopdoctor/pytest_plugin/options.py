@@ -14,7 +14,7 @@ import pytest
 
 DEFAULT_TOP = 10
 DEFAULT_SLOW = 0.1
-DEFAULT_SLOW_NO_DEBUG = 0.25
+DEFAULT_SLOW_NO_DEBUG = 0.15
 DEFAULT_MAX_GROWTH = 5 * 1024 * 1024
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)

@@ -83,6 +83,10 @@ class Doctor:
         self.loop_error_tests: list[str] = []
         self.index = 0
         self._foreign: list[tuple[str, str, bool]] = []
+        self._carry: tuple[int, set[int], dict[int, threading.Thread]] | None = None
+        self.fd_tracker = probes.FdTracker()
+        self.any_failed = False
+        self.markers_used = True  # until collection says otherwise
         self.observer = probes.LoopObserver(
             describe=self._describe,
             owner=self._owner,
@@ -103,11 +107,15 @@ class Doctor:
         if self._started or self.is_xdist_controller:
             return
         self._started = True
-        self.observer.install()
-        logging.getLogger("asyncio").addHandler(self._log_handler)
-        self._old_origin_depth = sys.get_coroutine_origin_tracking_depth()
-        if self._old_origin_depth < _ORIGIN_DEPTH:
-            sys.set_coroutine_origin_tracking_depth(_ORIGIN_DEPTH)
+        try:
+            probes.rss_bytes()  # opens the statm fd before any test is measured
+            self.observer.install()
+            logging.getLogger("asyncio").addHandler(self._log_handler)
+            self._old_origin_depth = sys.get_coroutine_origin_tracking_depth()
+            if self._old_origin_depth < _ORIGIN_DEPTH:
+                sys.set_coroutine_origin_tracking_depth(_ORIGIN_DEPTH)
+        except Exception as exc:
+            self.internal_error("installing probes", exc)
         try:
             # Lowest precedence: the user's own filterwarnings lines still win.
             self.config.getini("filterwarnings").insert(0, "always::ResourceWarning")
@@ -120,6 +128,7 @@ class Doctor:
             return
         self._started = False
         self.observer.uninstall()
+        probes.close_statm()
         logging.getLogger("asyncio").removeHandler(self._log_handler)
         sys.set_coroutine_origin_tracking_depth(self._old_origin_depth)
 
@@ -159,8 +168,14 @@ class Doctor:
     def _measures(self, item: pytest.Item) -> bool:
         return self.measure_all or item.get_closest_marker(MARKER) is not None
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.markers_used = any(item.get_closest_marker(MARKER) for item in items)
+
     def _limits(self, item: pytest.Item) -> Limits:
         limits = Limits(max_growth=self.settings.max_growth, strict=self.settings.strict)
+        if not self.markers_used:
+            return limits
         mark = item.get_closest_marker(MARKER)
         if mark is not None:
             kw = mark.kwargs
@@ -216,13 +231,19 @@ class Doctor:
         if self.settings.gc:
             gc.collect()
         record = new_record(item.nodeid)
+        carry = self._carry if self.measure_all and not self.settings.gc else None
+        self._carry = None
+        if carry is None:
+            # Reading fresh; otherwise the previous test's end state is this one's
+            # start (nothing but pytest's reporting runs in between): half the cost.
+            carry = (probes.rss_bytes(), self.fd_tracker.current()[0], probes.live_threads())
         self.cur = LiveTest(
             nodeid=item.nodeid,
             record=record,
             limits=self._limits(item),
-            rss_before=probes.rss_bytes(),
-            fds_before=probes.open_fds(),
-            threads_before=probes.live_threads(),
+            rss_before=carry[0],
+            fds_before=carry[1],
+            threads_before=carry[2],
             modules_before=len(sys.modules),
         )
         self.observer.sinks.phase = record["loops"]["setup"]
@@ -267,7 +288,8 @@ class Doctor:
                     threshold=cur.limits.max_growth,
                 )
             )
-        self._note_new_resources(cur)
+        fds_now, threads_now = self._note_new_resources(cur)
+        self._carry = (rss_after, fds_now, threads_now)
         self._fill_loops(cur)
         cur.finished = True
         self.last_nodeid = nodeid
@@ -380,12 +402,17 @@ class Doctor:
                     )
                 )
 
-    def _note_new_resources(self, cur: LiveTest) -> None:
+    def _note_new_resources(self, cur: LiveTest) -> tuple[set[int], dict[int, threading.Thread]]:
         """Remember fds and threads that appeared; judged at session end (LR05)."""
-        fds_now = probes.open_fds()
-        for key in [k for k in self.candidates if k[0] == "fd" and k[1] not in fds_now]:
-            del self.candidates[key]
-        new_fds = fds_now - cur.fds_before - self.observer.loop_fds()
+        fds_now, changed = self.fd_tracker.current()
+        if not changed and fds_now is cur.fds_before:
+            new_fds: set[int] = set()
+        else:
+            for key in [k for k in self.candidates if k[0] == "fd" and k[1] not in fds_now]:
+                del self.candidates[key]
+            new_fds = fds_now - cur.fds_before
+        if new_fds:
+            new_fds -= self.observer.loop_fds()
         peers: dict[int, str] | None = None
         for fd in sorted(new_fds):
             target = probes.fd_target(fd)
@@ -397,7 +424,8 @@ class Doctor:
                     peers = probes.socket_peers()
                 detail = f"socket {peers.get(fd, target)}"
             self.candidates[("fd", fd)] = Candidate(cur.nodeid, "fd", target, f"fd {fd}: {detail}")
-        for ident, thread in probes.live_threads().items():
+        threads_now = probes.live_threads()
+        for ident, thread in threads_now.items():
             if ident in cur.threads_before and cur.threads_before[ident] is thread:
                 continue
             if thread is threading.current_thread():
@@ -410,6 +438,7 @@ class Doctor:
                 f"{getattr(getattr(thread, '_target', None), '__qualname__', '?')})",
                 thread=weakref.ref(thread),
             )
+        return fds_now, threads_now
 
     def _judge_resources(self) -> None:
         """At session end: resources that appeared during a test and are still open."""
@@ -528,14 +557,18 @@ class Doctor:
         self._guard("makereport", self._on_report, item, call, report, cur)
 
     def _on_report(self, item: pytest.Item, call: Any, report: Any, cur: LiveTest) -> None:
-        if report.failed and call.excinfo is not None and call.when in ("setup", "call"):
+        if report.failed and call.excinfo is not None:
             self._diagnose(item, call, report, cur)
         if call.when == "teardown":
             self._apply_limits(report, cur)
         cur.phases[call.when] = report.outcome
+        if report.failed:
+            self.any_failed = True
         if call.when == "teardown":
             cur.record["outcome"] = outcome_of(cur.phases)
             report.loopdoctor = cur.record
+            if not self.is_worker:
+                self.records.append(cur.record)
 
     def _apply_limits(self, report: Any, cur: LiveTest) -> None:
         limits = cur.limits
@@ -601,7 +634,7 @@ class Doctor:
 
     def _facts(self, cur: LiveTest, when: str, exc: BaseException) -> list[str]:
         loops = cur.record["loops"]
-        phase_loops = loops["call"] if when == "call" else loops["setup"]
+        phase_loops = loops.get(when) or loops["call"] or loops["setup"]
         facts: list[str] = []
         self._foreign = []
         test_loop = phase_loops[0] if phase_loops else None
@@ -655,9 +688,9 @@ class Doctor:
             )
         return facts
 
-    @pytest.hookimpl
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if self.is_worker or report.when != "teardown":
+    def collect_worker_record(self, report: pytest.TestReport) -> None:
+        """xdist controller: a worker's record arrives on its teardown report."""
+        if report.when != "teardown":
             return
         record = getattr(report, "loopdoctor", None)
         if isinstance(record, dict):
@@ -794,8 +827,9 @@ class Doctor:
         if self.settings.json_path:
             path = self.settings.json_path
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            text = json.dumps(self.final, separators=(",", ":"), default=str)
             with open(path, "w", encoding="utf-8") as fh:
-                json.dump(self.final, fh, indent=1, default=str)
+                fh.write(text)
 
     def _collect_garbage(self) -> None:
         """One gc at session end so dropped coroutines and sockets warn while we listen.
@@ -804,7 +838,9 @@ class Doctor:
         """
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            gc.collect()
+            # Failures leave tracebacks in reference cycles: only then is the
+            # full collection (tens of ms) worth it; otherwise the young ones.
+            gc.collect() if self.loop_error_tests or self.any_failed else gc.collect(1)
         for msg in caught:
             self._on_warning(msg, "")
         for msg in caught:
@@ -939,6 +975,10 @@ class XdistBridge:
 
     def __init__(self, doctor: Doctor) -> None:
         self.doctor = doctor
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.doctor._guard("xdist report", self.doctor.collect_worker_record, report)
 
     @pytest.hookimpl
     def pytest_testnodedown(self, node: Any, error: Any) -> None:

@@ -118,3 +118,32 @@ def test_internal_error_does_not_change_outcomes(pytester: pytest.Pytester) -> N
     result.stdout.fnmatch_lines(["*loopdoctor internal errors*", "*probe exploded*"])
     report = json.loads((pytester.path / "r.json").read_text())
     assert any("probe exploded" in e for e in report["session"]["internal_errors"])
+
+
+def test_teardown_failure_is_diagnosed(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    pytester.makepyfile(
+        test_td="""
+import pytest
+
+
+@pytest.fixture
+async def pool():
+    yield "pool"
+    raise RuntimeError("Event loop is closed")
+
+
+async def test_uses_pool(pool):
+    assert pool == "pool"
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--loop-report-json=r.json")
+    result.assert_outcomes(passed=1, errors=1)
+    report = json.loads((pytester.path / "r.json").read_text())
+    (rec,) = report["tests"]
+    assert rec["outcome"] == "error"
+    diag = next(f for f in rec["findings"] if f["code"] == "LR07")
+    assert diag["phase"] == "teardown"
+    assert diag["rules"] == ["LD106", "LD501", "LD101"]

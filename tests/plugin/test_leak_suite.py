@@ -52,9 +52,9 @@ def test_records_follow_the_json_contract(run_suite) -> None:
         for item in rec["findings"]:
             assert item["code"] in {f"LR0{i}" for i in range(1, 8)}
             assert item["message"]
-    # Without --loop-debug a clear block (0.3 s > 0.25 s default) is still timed.
+    # Without --loop-debug a clear block (0.3 s > 0.15 s default) is still timed.
     assert codes_by_test(report) == EXPECTED
-    assert report["session"]["settings"]["slow_callback_seconds"] == 0.25
+    assert report["session"]["settings"]["slow_callback_seconds"] == 0.15
 
 
 def test_xdist_gives_the_same_records(run_suite) -> None:
