@@ -133,6 +133,10 @@ class ProjectIndex:
         self._by_name: dict[tuple[Path, str], ModuleInfo] = {}
         self._by_global_name: dict[str, list[ModuleInfo]] = {}
         self._missing: set[Path] = set()
+        self._module_misses: set[tuple[str, Path, Path]] = set()
+        self._resolve_cache: dict[tuple[str, Path, Path], Resolved | None] = {}
+        #: Every name a project coroutine function can be called by (maintained by ``add``).
+        self.coroutine_names: set[str] = set()
         self._envs: dict[Path, AsyncioEnv] = {}
         #: Whole-project analyses computed once per run by rules (keyed by the analysis).
         self.memo: dict[object, object] = {}
@@ -159,6 +163,9 @@ class ProjectIndex:
         )
         ModuleExtractor(info, settings.python_classes, settings.python_functions).run()
         self.modules[path] = info
+        self.coroutine_names |= info.coroutine_def_names
+        self._module_misses.clear()
+        self._resolve_cache.clear()
         for name in (modname, *aliases):
             if name:
                 self._by_name[(rootdir, name)] = info
@@ -189,6 +196,15 @@ class ProjectIndex:
         found = self._by_name.get((near.rootdir, name))
         if found is not None:
             return found
+        key = (name, near.package_root, near.rootdir)
+        if key in self._module_misses:
+            return None
+        found = self._find_module_uncached(name, near)
+        if found is None:
+            self._module_misses.add(key)
+        return found
+
+    def _find_module_uncached(self, name: str, near: ModuleInfo) -> ModuleInfo | None:
         # Load from disk: relative to the importing module's import root, the rootdir, rootdir/src.
         rel = Path(*name.split("."))
         for base in (near.package_root, near.rootdir, near.rootdir / "src"):
@@ -204,6 +220,14 @@ class ProjectIndex:
         """Follow a qualified name through modules, re-exports and aliases to its definition."""
         if not qualname or _depth > 12:
             return None
+        key = (qualname, near.package_root, near.rootdir)
+        if key in self._resolve_cache:
+            return self._resolve_cache[key]
+        found = self._resolve_uncached(qualname, near, _depth)
+        self._resolve_cache[key] = found
+        return found
+
+    def _resolve_uncached(self, qualname: str, near: ModuleInfo, _depth: int) -> Resolved | None:
         parts = qualname.split(".")
         for cut in range(len(parts), 0, -1):
             mod = self.find_module(".".join(parts[:cut]), near)

@@ -33,14 +33,24 @@ def dotted(expr: ast.AST) -> str | None:
 
 
 def iter_own_nodes(node: ast.AST) -> Iterator[ast.AST]:
-    """Walk a function body without descending into nested functions, lambdas or classes."""
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        child = stack.pop()
-        yield child
-        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            continue
-        stack.extend(ast.iter_child_nodes(child))
+    """Walk a function body without descending into nested functions, lambdas or classes.
+
+    The list is computed once per node and cached on it: rules ask for the same bodies often.
+    """
+    cached: list[ast.AST] | None = getattr(node, "_ld_own", None)
+    if cached is None:
+        cached = []
+        stack = list(ast.iter_child_nodes(node))
+        while stack:
+            child = stack.pop()
+            cached.append(child)
+            if isinstance(
+                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+            ):
+                continue
+            stack.extend(ast.iter_child_nodes(child))
+        node._ld_own = cached  # type: ignore[attr-defined]
+    return iter(cached)
 
 
 def is_generator(func: FunctionNode) -> bool:
@@ -255,11 +265,26 @@ class ModuleExtractor:
             local = alias.asname or alias.name
             imports[local] = f"{base}.{alias.name}" if base else alias.name
 
-    def collect_imports(self, tree: ast.Module) -> None:
-        """Imports anywhere in the file (function-level imports are rare and rarely shadowed)."""
+    def collect_imports(self, tree: ast.Module) -> list[ast.Call]:
+        """Imports anywhere in the file (function-level imports are rare and rarely shadowed).
+
+        The same walk records coroutine ``async def`` names and returns the calls that may
+        create engines, so that no later analysis has to walk every module again.
+        """
+        calls: list[ast.Call] = []
+        names = self.info.coroutine_def_names
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self.record_import(node)
+            elif isinstance(node, ast.AsyncFunctionDef):
+                if not is_generator(node):
+                    names.add(node.name)
+            elif isinstance(node, ast.Call):
+                func = node.func
+                last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+                if last is not None and "engine" in last.lower():
+                    calls.append(node)
+        return calls
 
     def collect_names(self, body: Sequence[ast.stmt]) -> None:
         """Module-level defs and assignments, so that decorators can be qualified."""
@@ -292,8 +317,13 @@ class ModuleExtractor:
     def run(self) -> ModuleInfo:
         tree = self.info.tree
         info = self.info
-        self.collect_imports(tree)
+        engine_candidates = self.collect_imports(tree)
         self.collect_names(tree.body)
+        info.engine_calls = [
+            call
+            for call in engine_candidates
+            if self.qualify(call.func) == "sqlalchemy.ext.asyncio.create_async_engine"
+        ]
         for stmt in self._flatten(tree.body):
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 func = self.function_info(stmt, None)

@@ -104,6 +104,10 @@ class ModuleInfo:
     pytestmark: list[Mark] = field(default_factory=list)
     pytest_plugins: list[str] = field(default_factory=list)
     star_imports: list[str] = field(default_factory=list)
+    #: Names of every ``async def`` (not async generators) anywhere in the module.
+    coroutine_def_names: set[str] = field(default_factory=set)
+    #: Calls whose callee this module's imports qualify as ``create_async_engine``.
+    engine_calls: list[ast.Call] = field(default_factory=list)
 
     @property
     def fixtures(self) -> list[FunctionInfo]:

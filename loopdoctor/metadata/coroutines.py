@@ -60,15 +60,43 @@ def call_label(call: ast.Call) -> str:
     return f"{name or 'call'}(...)"
 
 
+_KNOWN_COROUTINE_NAMES = frozenset(
+    {m for methods in ASYNC_METHODS.values() for m in methods}
+    | {name.rsplit(".", 1)[-1] for name in ASYNC_FUNCTIONS}
+)
+
+
+def could_be_coroutine_call(ctx: FileContext, call: ast.Call) -> bool:
+    """Cheap gate: the callee's last name is a known async API or some project ``async def``.
+
+    A call that fails this cannot be a coroutine call, so LD301/LD302 skip almost every call
+    in a large tree without resolving anything.
+    """
+    name = callee_name(call)
+    return name is not None and (
+        name in _KNOWN_COROUTINE_NAMES or name in ctx.project.coroutine_names
+    )
+
+
+def callee_name(call: ast.Call) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
 def coroutine_target(ctx: FileContext, call: ast.Call) -> CoroutineTarget | None:
     """Resolve the callee; only certain coroutine functions and known async APIs count."""
+    if not could_be_coroutine_call(ctx, call):
+        return None
     func = call.func
     owner = ctx.enclosing_function(call)
     env = ctx.env(owner)
     label = call_label(call)
     if isinstance(func, ast.Name):
-        nested = _nested_async_def(ctx, call, func.id)
-        if nested is not None:
+        if _nested_async_def(ctx, call, func.id):
             return CoroutineTarget(f"local coroutine function `{func.id}`", label)
         if ctx.is_locally_bound(func.id, call):
             return None
@@ -123,18 +151,40 @@ def _root_name(expr: ast.AST) -> str | None:
     return expr.id if isinstance(expr, ast.Name) else None
 
 
-def _nested_async_def(ctx: FileContext, call: ast.Call, name: str) -> ast.AsyncFunctionDef | None:
+def _nested_async_def(ctx: FileContext, call: ast.Call, name: str) -> bool:
+    """A plain ``async def name`` defined inside an enclosing function of the call."""
     for scope in ctx.ancestors(call):
-        if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
-            for node in iter_own_nodes(scope):
-                if (
-                    isinstance(node, ast.AsyncFunctionDef)
-                    and node.name == name
-                    and not any(isinstance(n, ast.Yield | ast.YieldFrom) for n in ast.walk(node))
-                    and not node.decorator_list
-                ):
-                    return node
-    return None
+        if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) and name in _nested_coros(
+            scope
+        ):
+            return True
+    return False
+
+
+def _nested_coros(scope: ast.AST) -> frozenset[str]:
+    cached = getattr(scope, "_ld_nested_coros", None)
+    if cached is None:
+        cached = frozenset(
+            node.name
+            for node in iter_own_nodes(scope)
+            if isinstance(node, ast.AsyncFunctionDef)
+            and not node.decorator_list
+            and not any(isinstance(n, ast.Yield | ast.YieldFrom) for n in ast.walk(node))
+        )
+        scope._ld_nested_coros = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def name_loads(scope: ast.AST, name: str) -> list[ast.Name]:
+    """Every ``Name`` load of ``name`` inside ``scope`` (nested scopes included), cached."""
+    index: dict[str, list[ast.Name]] | None = getattr(scope, "_ld_loads", None)
+    if index is None:
+        index = {}
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                index.setdefault(node.id, []).append(node)
+        scope._ld_loads = index  # type: ignore[attr-defined]
+    return index.get(name, [])
 
 
 def _own_method(ctx: FileContext, call: ast.Call, name: str) -> FunctionInfo | None:
@@ -181,9 +231,7 @@ def _name_consumed(ctx: FileContext, assign: ast.stmt, name: str) -> bool:
     if scope is None:
         scope = ctx.module.tree
     start = (assign.lineno, assign.col_offset)
-    for node in ast.walk(scope):
-        if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
-            continue
+    for node in name_loads(scope, name):
         if (node.lineno, node.col_offset) <= start:
             # A load before the assignment only matters inside a loop; be conservative.
             if _in_loop(ctx, node, scope):

@@ -374,16 +374,16 @@ class EngineAnalysis:
 
 
 def all_engine_sites(project: ProjectIndex) -> list[EngineSite]:
+    """Engine sites in every indexed module (recorded at extraction: no tree walks here)."""
     key = ("engine-sites", len(project.modules))
     cached = project.memo.get(key)
     if cached is None:
         sites = []
         for mod in list(project.modules.values()):
-            for node in ast.walk(mod.tree):
-                if isinstance(node, ast.Call):
-                    site = engine_site(project, node, mod)
-                    if site is not None:
-                        sites.append(site)
+            for call in mod.engine_calls:
+                site = engine_site(project, call, mod)
+                if site is not None:
+                    sites.append(site)
         project.memo[key] = cached = sites
     return cached  # type: ignore[return-value]
 

@@ -159,24 +159,26 @@ def route_of(project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo) -> Rout
 
 
 def registered_routes(project: ProjectIndex, home: ModuleInfo) -> dict[tuple[str, str], Route]:
-    """``app.add_api_route("/x", handler)`` for handlers defined in ``home``: only ``home`` and
-    the modules that import from it can name the handler, so only those are searched."""
-    routes: dict[tuple[str, str], Route] = {}
-    name = home.modname
+    """``app.add_api_route("/x", handler)`` registrations in the whole project, built once.
+
+    Per-module results are memoised too, so the map is cheap to rebuild when lazily loaded
+    modules join the index. ``home`` is kept for callers; lookups are by (path, qualname).
+    """
+    key = ("fastapi-registered-routes", len(project.modules))
+    routes = project.memo.get(key)
+    if isinstance(routes, dict):
+        return routes
+    routes = {}
     for mod in list(project.modules.values()):
-        if mod is not home and not any(
-            value == name or value.startswith(f"{name}.") or name.startswith(f"{value}.")
-            for value in mod.imports.values()
-        ):
-            continue
         if not _may_register_routes(mod):
             continue
-        key = ("fastapi-registered-routes", str(mod.path))
-        found = project.memo.get(key)
+        mod_key = ("fastapi-registered-routes", str(mod.path))
+        found = project.memo.get(mod_key)
         if not isinstance(found, dict):
             found = _registrations_in(project, mod)
-            project.memo[key] = found
+            project.memo[mod_key] = found
         routes.update(found)
+    project.memo[key] = routes
     return routes
 
 

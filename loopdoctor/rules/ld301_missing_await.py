@@ -5,7 +5,11 @@ from __future__ import annotations
 import ast
 
 from loopdoctor.diagnostic import Severity
-from loopdoctor.metadata.coroutines import coroutine_target, discarded
+from loopdoctor.metadata.coroutines import (
+    coroutine_target,
+    could_be_coroutine_call,
+    discarded,
+)
 from loopdoctor.rule import Rule
 
 
@@ -21,6 +25,8 @@ class MissingAwait(Rule):
             return
         if isinstance(parent, ast.Assert) and parent.test is node:
             return  # LD302 reports ``assert coro()``
+        if not could_be_coroutine_call(self.ctx, node):
+            return
         if not discarded(self.ctx, node):
             return
         target = coroutine_target(self.ctx, node)
