@@ -89,3 +89,10 @@ async def test_session_methods(client):
         await session.execute(None)
         await session.commit()
     await make_request(client)
+
+
+def test_unawaited_on_purpose():
+    with pytest.warns(RuntimeWarning, match="was never awaited"):
+        fetch(1)
+    with pytest.raises(TypeError):
+        fetch(1, 2, 3)

@@ -6,11 +6,27 @@ import ast
 
 from loopdoctor.diagnostic import Severity
 from loopdoctor.metadata.coroutines import (
+    callee_name,
     coroutine_target,
     could_be_coroutine_call,
     discarded,
 )
 from loopdoctor.rule import Rule
+
+
+#: Context managers that expect an error or a warning: an unawaited call there is the point.
+EXPECTATION_CONTEXTS = frozenset(
+    {
+        "raises",
+        "warns",
+        "deprecated_call",
+        "assertRaises",
+        "assertRaisesRegex",
+        "assertWarns",
+        "assertWarnsRegex",
+        "check_warnings",
+    }
+)
 
 
 class MissingAwait(Rule):
@@ -29,6 +45,8 @@ class MissingAwait(Rule):
             return
         if not discarded(self.ctx, node):
             return
+        if self.expects_failure(node):
+            return
         target = coroutine_target(self.ctx, node)
         if target is None:
             return
@@ -41,6 +59,19 @@ class MissingAwait(Rule):
             f"`{target.short}` is never awaited: it only creates a coroutine "
             f"({target.description}), so {consequence}; {advice}",
         )
+
+    def expects_failure(self, node: ast.Call) -> bool:
+        """Inside ``pytest.raises``/``warns`` or ``assertRaises``/``assertWarns``: deliberate."""
+        for ancestor in self.ctx.ancestors(node):
+            if isinstance(ancestor, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                return False
+            if isinstance(ancestor, ast.With | ast.AsyncWith):
+                for item in ancestor.items:
+                    expr = item.context_expr
+                    name = callee_name(expr) if isinstance(expr, ast.Call) else None
+                    if name in EXPECTATION_CONTEXTS:
+                        return True
+        return False
 
     def consequence(self, node: ast.Call, parent: ast.AST | None) -> str:
         if isinstance(parent, ast.Attribute):
