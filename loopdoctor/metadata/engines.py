@@ -88,7 +88,7 @@ def engine_site(project: ProjectIndex, call: ast.Call, mod: ModuleInfo) -> Engin
             poolclass = "dynamic"
     if any(k.arg is None for k in call.keywords):
         poolclass = poolclass or "dynamic"  # **engine_kwargs may carry a poolclass
-    pool_kwargs = tuple(k for k in ("pool_size", "max_overflow", "pool_pre_ping") if k in kwargs)
+    pool_kwargs = tuple(k for k in ("pool_size", "max_overflow") if k in kwargs)
     url = static_string(project, url_expr, mod)
     return EngineSite(call, mod, url, poolclass, pool_kwargs)
 
@@ -111,9 +111,11 @@ def pool_verdict(project: ProjectIndex, site: EngineSite) -> PoolVerdict:
         return PoolVerdict(True, "StaticPool (one connection kept for the engine's lifetime)")
     if site.poolclass is not None:
         return PoolVerdict(True, site.poolclass.rsplit(".", 1)[-1])
+    driver = site.driver
+    if driver in POOLED_ASYNC_DRIVERS:
+        return PoolVerdict(True, f"{driver}'s default AsyncAdaptedQueuePool")
     if site.pool_kwargs and site.dialect != "sqlite":
         return PoolVerdict(True, f"a queue pool ({', '.join(site.pool_kwargs)} given)")
-    driver = site.driver
     if site.dialect == "sqlite":
         if site.sqlite_memory:
             return PoolVerdict(False, "StaticPool (aiosqlite's default for memory databases)")

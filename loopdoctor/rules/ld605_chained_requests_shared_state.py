@@ -66,7 +66,8 @@ class ChainedRequestsSharedState(Rule):
             )
             self.report(
                 node,
-                f"`{func.name}` chains {requests} requests, and reaches {holder} via {mine.via}, "
+                f"`{func.name}` sends {self.describe(requests)} and reaches {holder} via "
+                f"{mine.via}, "
                 "a pooled engine shared across event loops: after the first request on a "
                 "connection from another loop fails ('attached to a different loop'), the next "
                 "ones fail with 'another operation is in progress'; fix the root cause (LD501: "
@@ -77,6 +78,10 @@ class ChainedRequestsSharedState(Rule):
             return
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+    @staticmethod
+    def describe(requests: int) -> str:
+        return "requests in a loop" if requests >= 1000 else f"{requests} requests in a row"
 
     def count_requests(self, func: FunctionInfo) -> int:
         env = self.ctx.env(func)
@@ -89,7 +94,7 @@ class ChainedRequestsSharedState(Rule):
             receiver = self.ctx.types.type_of(node.func.value, self.ctx.module, env)
             if receiver not in CLIENT_TYPES:
                 continue
-            count += 2 if self.in_loop(node, func.node) else 1
+            count += 1000 if self.in_loop(node, func.node) else 1
         return count
 
     def in_loop(self, node: ast.AST, stop: ast.AST) -> bool:
