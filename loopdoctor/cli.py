@@ -25,7 +25,7 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(codes)
 
 
-def _console(no_color: bool, stderr: bool = False):  # noqa: ANN202
+def _console(no_color: bool, stderr: bool = False):
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
@@ -149,7 +149,7 @@ def check(
     raise SystemExit(EXIT_CLEAN)
 
 
-def _rank_by_runtime(findings, report_path: Path):  # noqa: ANN001, ANN202
+def _rank_by_runtime(findings, report_path: Path):
     """Findings whose rule a runtime failure points to come first, most-pointed-to first."""
     from loopdoctor.cli_report import load_runtime_report, rule_codes_pointed_to
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 class Severity(str, enum.Enum):
-    """How bad a finding is: ``error`` breaks the suite, ``warning`` makes it flaky, ``info`` hints."""
+    """How bad a finding is: ``error`` breaks the suite, ``warning`` is flaky, ``info`` hints."""
 
     ERROR = "error"
     WARNING = "warning"

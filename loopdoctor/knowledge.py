@@ -1,4 +1,4 @@
-"""What loopdoctor knows about third-party async APIs, as plain data (no imports of those libraries).
+"""What loopdoctor knows about third-party async APIs, as plain data (it imports none of them).
 
 Names are canonical qualified names; ``ALIASES`` maps the other spellings users import onto them.
 """
@@ -17,8 +17,10 @@ ALIASES: dict[str, str] = {
     "sqlalchemy.ext.asyncio.session.AsyncSession": "sqlalchemy.ext.asyncio.AsyncSession",
     "sqlmodel.ext.asyncio.session.AsyncSession": "sqlalchemy.ext.asyncio.AsyncSession",
     "sqlalchemy.ext.asyncio.engine.AsyncEngine": "sqlalchemy.ext.asyncio.AsyncEngine",
-    "sqlalchemy.ext.asyncio.engine.AsyncConnection": "sqlalchemy.ext.asyncio.AsyncConnection",
-    "sqlalchemy.ext.asyncio.engine.create_async_engine": "sqlalchemy.ext.asyncio.create_async_engine",
+    "sqlalchemy.ext.asyncio.engine.AsyncConnection": ("sqlalchemy.ext.asyncio.AsyncConnection"),
+    "sqlalchemy.ext.asyncio.engine.create_async_engine": (
+        "sqlalchemy.ext.asyncio.create_async_engine"
+    ),
     "sqlmodel.ext.asyncio.create_async_engine": "sqlalchemy.ext.asyncio.create_async_engine",
     "sqlalchemy.ext.asyncio.session.async_sessionmaker": "sqlalchemy.ext.asyncio.async_sessionmaker",
     "sqlalchemy.ext.asyncio.scoping.async_scoped_session": (

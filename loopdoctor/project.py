@@ -96,7 +96,7 @@ class AsyncioEnv:
 
 
 def _module_names(path: Path, rootdir: Path) -> tuple[str, Path, list[str]]:
-    """(primary dotted name, its import root, alias names importable from rootdir or rootdir/src)."""
+    """(dotted name, its import root, alias names importable from rootdir or rootdir/src)."""
     parts = [] if path.stem == "__init__" else [path.stem]
     directory = path.parent
     while (directory / "__init__.py").exists() and directory != directory.parent:

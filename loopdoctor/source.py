@@ -1,4 +1,4 @@
-"""Reading a Python file the way the interpreter would: bytes, PEP 263 encoding, BOM, binary check."""
+"""Read a Python file the way the interpreter does: bytes, PEP 263 encoding, BOM, binary check."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Files larger than this are reported as errors instead of parsed (a guard against generated blobs).
+#: Larger files are reported as errors instead of parsed (a guard against generated blobs).
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -33,7 +33,7 @@ class SourceFile:
         return lines
 
     def char_column(self, line: int, byte_col: int) -> int:
-        """Convert ``ast``'s UTF-8 byte offset on ``line`` (1-based) into a 1-based char column."""
+        """Convert ``ast``'s UTF-8 byte offset on ``line`` (1-based) to a 1-based char column."""
         lines = self.lines
         if not 1 <= line <= len(lines):
             return byte_col + 1

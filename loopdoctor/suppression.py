@@ -1,4 +1,4 @@
-"""``# noqa`` handling: blanket, or with codes (``# noqa: LD301, LD401``), ruff-compatible syntax."""
+"""``# noqa`` handling: blanket or with codes (``# noqa: LD301, LD401``), ruff-compatible."""
 
 from __future__ import annotations
 

@@ -240,9 +240,7 @@ def produced_values(func: FunctionInfo) -> list[ast.expr]:
     """Expressions a function yields (for generators) or returns."""
     values: list[ast.expr] = []
     for node in iter_own_nodes(func.node):
-        if func.is_generator and isinstance(node, ast.Yield) and node.value is not None:
-            values.append(node.value)
-        elif not func.is_generator and isinstance(node, ast.Return) and node.value is not None:
+        if (func.is_generator and isinstance(node, ast.Yield) and node.value is not None) or (not func.is_generator and isinstance(node, ast.Return) and node.value is not None):
             values.append(node.value)
     values.sort(key=lambda n: (n.lineno, n.col_offset))
     return values

@@ -13,7 +13,6 @@ from loopdoctor.metadata.coroutines import (
 )
 from loopdoctor.rule import Rule
 
-
 #: Context managers that expect an error or a warning: an unawaited call there is the point.
 EXPECTATION_CONTEXTS = frozenset(
     {
