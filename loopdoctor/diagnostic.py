@@ -53,7 +53,7 @@ class Finding:
     location: Location
     fix: FixSafety = FixSafety.NONE
     related: tuple[Related, ...] = field(default_factory=tuple)
-    # The 1-based line of the statement that holds the finding, for `# noqa` on multi-line code.
+    # 1-based line of the statement holding the finding: a noqa comment there also counts.
     statement_line: int | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:

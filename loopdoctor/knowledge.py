@@ -22,7 +22,9 @@ ALIASES: dict[str, str] = {
         "sqlalchemy.ext.asyncio.create_async_engine"
     ),
     "sqlmodel.ext.asyncio.create_async_engine": "sqlalchemy.ext.asyncio.create_async_engine",
-    "sqlalchemy.ext.asyncio.session.async_sessionmaker": "sqlalchemy.ext.asyncio.async_sessionmaker",
+    "sqlalchemy.ext.asyncio.session.async_sessionmaker": (
+        "sqlalchemy.ext.asyncio.async_sessionmaker"
+    ),
     "sqlalchemy.ext.asyncio.scoping.async_scoped_session": (
         "sqlalchemy.ext.asyncio.async_scoped_session"
     ),

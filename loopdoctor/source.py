@@ -44,7 +44,7 @@ class SourceFile:
 
 
 def decode_source(path: Path, data: bytes) -> SourceFile:
-    """Decode bytes like the interpreter (BOM, coding cookie); refuse binary and undecodable files."""
+    """Decode like the interpreter (BOM, coding cookie); refuse binary and undecodable files."""
     if b"\x00" in data:
         raise UnreadableSource("binary file (contains NUL bytes); not Python source")
     try:

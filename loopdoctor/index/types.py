@@ -240,7 +240,8 @@ def produced_values(func: FunctionInfo) -> list[ast.expr]:
     """Expressions a function yields (for generators) or returns."""
     values: list[ast.expr] = []
     for node in iter_own_nodes(func.node):
-        if (func.is_generator and isinstance(node, ast.Yield) and node.value is not None) or (not func.is_generator and isinstance(node, ast.Return) and node.value is not None):
+        wanted = ast.Yield if func.is_generator else ast.Return
+        if isinstance(node, wanted) and node.value is not None:
             values.append(node.value)
     values.sort(key=lambda n: (n.lineno, n.col_offset))
     return values
