@@ -27,17 +27,16 @@ from typing import Any
 
 import pytest
 
-from . import diagnosis, probes
+from . import probes
 from .options import Settings, format_size, parse_size
 from .record import build_report, finding, new_record, outcome_of
 from .state import Candidate, FixtureRun, Limits, LiveTest
-from .summary import render
 
 MARKER = "loopdoctor"
 _NEVER_AWAITED = re.compile(r"coroutine '([^']+)' was never awaited")
 _ORIGIN_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
 _MAX_SLOW_PER_TEST = 5
-_ORIGIN_DEPTH = 4
+_ORIGIN_DEPTH = 4  # coroutine origin frames for LR04 attribution, with --loop-debug
 
 
 class _AsyncioLogHandler(logging.Handler):
@@ -112,7 +111,7 @@ class Doctor:
             self.observer.install()
             logging.getLogger("asyncio").addHandler(self._log_handler)
             self._old_origin_depth = sys.get_coroutine_origin_tracking_depth()
-            if self._old_origin_depth < _ORIGIN_DEPTH:
+            if self.settings.debug and self._old_origin_depth < _ORIGIN_DEPTH:
                 sys.set_coroutine_origin_tracking_depth(_ORIGIN_DEPTH)
         except Exception as exc:
             self.internal_error("installing probes", exc)
@@ -588,6 +587,8 @@ class Doctor:
             )
 
     def _diagnose(self, item: pytest.Item, call: Any, report: Any, cur: LiveTest) -> None:
+        from . import diagnosis  # only failing tests pay for it
+
         exc = call.excinfo.value
         symptoms = diagnosis.match(exc, str(report.longreprtext)[-4000:])
         if not symptoms:
@@ -633,6 +634,8 @@ class Doctor:
         self.loop_error_tests.append(cur.nodeid)
 
     def _facts(self, cur: LiveTest, when: str, exc: BaseException) -> list[str]:
+        from . import diagnosis
+
         loops = cur.record["loops"]
         phase_loops = loops.get(when) or loops["call"] or loops["setup"]
         facts: list[str] = []
@@ -960,6 +963,8 @@ class Doctor:
         wanted = self.settings.report or self.settings.debug or self.settings.strict
         if not wanted and not self.final["session"]["internal_errors"]:
             return
+        from .summary import render
+
         try:
             terminalreporter.section("loopdoctor runtime report")
             for line in render(self.final, top=self.settings.top):
