@@ -97,6 +97,8 @@ def engine_site(project: ProjectIndex, call: ast.Call, mod: ModuleInfo) -> Engin
 class PoolVerdict:
     pooled: bool | None  # None: cannot tell statically
     description: str  # e.g. "asyncpg's default AsyncAdaptedQueuePool"
+    #: aiosqlite completes futures on the awaiting loop: only pool contention fails (facts §1e2).
+    contention_only: bool = False
 
 
 def pool_verdict(project: ProjectIndex, site: EngineSite) -> PoolVerdict:
@@ -122,7 +124,9 @@ def pool_verdict(project: ProjectIndex, site: EngineSite) -> PoolVerdict:
         version = project.version("sqlalchemy", site.module)
         if version.at_least(2, 1):
             return PoolVerdict(
-                True, f"AsyncAdaptedQueuePool (aiosqlite file default in {version.describe()})"
+                True,
+                f"AsyncAdaptedQueuePool (aiosqlite file default in {version.describe()})",
+                contention_only=True,
             )
         return PoolVerdict(False, f"NullPool (aiosqlite file default in {version.describe()})")
     if driver in POOLED_ASYNC_DRIVERS:
@@ -184,6 +188,8 @@ class Consumer:
     loop_scope: str
     via: str
     loop_key: tuple[str, ...] = field(default=())
+    #: A ``TestClient`` used without ``with``: every request runs on a new portal loop.
+    loop_per_request: bool = False
 
 
 class EngineUsage:
@@ -451,7 +457,7 @@ def _consumer(
 ) -> Consumer | None:
     closure = project.closure(test, mod)
     via: str | None = None
-    through_test_client = False
+    client_kind: str | None = None
     home = usage.home
     if home.kind == "fixture" and home.fixture is not None:
         for use in closure:
@@ -467,18 +473,9 @@ def _consumer(
             if usage.function_uses(use.fixture.func, use.fixture.module):
                 via = "fixture " + " -> ".join(f"`{n}`" for n in use.chain)
         if via is None and not overridden:
-            for func, fmod, label in [(test, mod, "the test")] + [
-                (u.fixture.func, u.fixture.module, f"fixture `{u.fixture.name}`") for u in closure
-            ]:
-                for call in client_constructions(func):
-                    app_mod = app_of_client(project, call, fmod)
-                    if app_mod is not None and usage.app_modules_use(app_mod):
-                        via = f"the app under test (client built in {label})"
-                        name = canonical(project.qualify(call.func, fmod))
-                        through_test_client = name == "starlette.testclient.TestClient"
-                        break
-                if via:
-                    break
+            found = _client_over_app(project, usage, mod, test, closure)
+            if found is not None:
+                via, client_kind = found
     if via is None:
         return None
     if test.is_async:
@@ -486,8 +483,43 @@ def _consumer(
         if runner is None:
             return None
         scope = project.test_loop_scope(test, mod) if runner == "asyncio" else "function"
-    elif through_test_client:
-        scope = "function"
+    elif client_kind is not None and client_kind.startswith("TestClient"):
+        scope = "function"  # the app runs on a portal loop per test (or per request)
     else:
         return None
-    return Consumer(mod, test, scope, via, loop_key(scope, mod, test))
+    consumer = Consumer(mod, test, scope, via, loop_key(scope, mod, test))
+    consumer.loop_per_request = client_kind == "TestClient-per-request"
+    return consumer
+
+
+def _client_over_app(
+    project: ProjectIndex,
+    usage: EngineUsage,
+    mod: ModuleInfo,
+    test: FunctionInfo,
+    closure: list,  # list[FixtureUse]
+) -> tuple[str, str] | None:
+    """A client over the app under test, built in the test, a fixture or at module level."""
+    sources: list[tuple[ast.Call, ModuleInfo, str]] = []
+    for call in client_constructions(test):
+        sources.append((call, mod, "the test"))
+    for use in closure:
+        for call in client_constructions(use.fixture.func):
+            sources.append((call, use.fixture.module, f"fixture `{use.fixture.name}`"))
+    for node in iter_own_nodes(test.node):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            found = project.resolve_expr(node, mod)
+            if found is not None and found.kind == "variable":
+                value = found.obj.value  # type: ignore[union-attr]
+                if isinstance(value, ast.Call):
+                    sources.append((value, found.module, f"module-level `{node.id}`"))
+    for call, fmod, label in sources:
+        app_mod = app_of_client(project, call, fmod)
+        if app_mod is None or not usage.app_modules_use(app_mod):
+            continue
+        kind = "client"
+        if canonical(project.qualify(call.func, fmod)) == "starlette.testclient.TestClient":
+            in_with = isinstance(getattr(call, "_ld_parent", None), ast.withitem)
+            kind = "TestClient" if in_with else "TestClient-per-request"
+        return f"the app under test (client built in {label})", kind
+    return None

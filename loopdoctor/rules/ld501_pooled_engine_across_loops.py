@@ -52,10 +52,22 @@ class PooledEngineAcrossLoops(Rule):
         self.report(
             node,
             f"pooled async engine ({analysis.verdict.description}) {where}, but it is used on "
-            f"different event loops by {names}{more} ({'/'.join(scopes)} loop scope): a pooled "
-            "connection stays bound to the loop that opened it, so the next test fails with "
-            "'attached to a different loop', then 'another operation is in progress'; create it "
-            "with `poolclass=NullPool` for tests, or run its users on one loop "
+            f"different event loops by {names}{more} ({'/'.join(scopes)} loop scope): "
+            f"{self.consequence(analysis.verdict.contention_only)}; create it with "
+            "`poolclass=NullPool` for tests, or run its users on one loop "
             '(`loop_scope="session"`)',
             related=related,
+        )
+
+    @staticmethod
+    def consequence(contention_only: bool) -> str:
+        if contention_only:
+            return (
+                "its pool's queue binds to the first loop that waits on it, so as soon as two "
+                "connections are checked out at once a later test fails with '... is bound to a "
+                "different event loop'"
+            )
+        return (
+            "a pooled connection stays bound to the loop that opened it, so the next test fails "
+            "with 'attached to a different loop', then 'another operation is in progress'"
         )

@@ -35,10 +35,10 @@ class ChainedRequestsSharedState(Rule):
         project = self.ctx.project
         for site in all_engine_sites(project):
             analysis = analyse_engine(project, site)
-            if analysis is None or not analysis.crosses_loops:
+            if analysis is None:
                 continue
             mine = next((c for c in analysis.consumers if c.test is func), None)
-            if mine is None:
+            if mine is None or not (analysis.crosses_loops or mine.loop_per_request):
                 continue
             site_path = site.module.path
             related = [
