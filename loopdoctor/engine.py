@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from loopdoctor.index.types import TypeInference
 from loopdoctor.project import ProjectIndex
 from loopdoctor.rule import Rule, visit_methods
 from loopdoctor.selection import Selection
-from loopdoctor.source import SourceFile, UnreadableSource, read_source
+from loopdoctor.source import SourceFile, UnreadableSource, decode_source, read_source
 from loopdoctor.suppression import filter_suppressed
 from loopdoctor.versions import DetectedVersion
 
@@ -64,10 +64,13 @@ def syntax_error_finding(source: SourceFile | None, path: Path, exc: SyntaxError
     )
 
 
-def parse_file(path: Path) -> ParsedFile | Finding | FileError:
-    """Read + parse one file; every failure mode becomes data, never an exception."""
+def parse_file(path: Path, data: bytes | None = None) -> ParsedFile | Finding | FileError:
+    """Read + parse one file; every failure mode becomes data, never an exception.
+
+    ``data`` replaces the file's bytes on disk (``--fix``/``--diff`` re-check fixed text in memory).
+    """
     try:
-        source = read_source(path)
+        source = read_source(path) if data is None else decode_source(path, data)
     except UnreadableSource as exc:
         return FileError(path, str(exc))
     try:
@@ -140,13 +143,16 @@ class Checker:
         self.project = ProjectIndex(settings_for or load_pytest_settings, version_for)
         self.types = TypeInference(self.project)
 
-    def check(self, paths: Iterable[Path]) -> CheckResult:
+    def check(
+        self, paths: Iterable[Path], overlay: Mapping[Path, bytes] | None = None
+    ) -> CheckResult:
+        """Check ``paths``; ``overlay`` maps a path to the text to check instead of the file's."""
         started = time.perf_counter()
         result = CheckResult(project=self.project)
         parsed: list[ParsedFile] = []
         for path in paths:
             result.files += 1
-            outcome = parse_file(path)
+            outcome = parse_file(path, overlay.get(path) if overlay else None)
             if isinstance(outcome, ParsedFile):
                 parsed.append(outcome)
             elif isinstance(outcome, Finding):
