@@ -368,6 +368,26 @@ def _root(project_root: Path) -> Path:
     return Path(os.path.abspath(project_root))
 
 
+def _project_pins(root: Path) -> tuple[_Pin, ...]:
+    """Pins at ``root``, else in the nearest parent that declares any (pytest config may live
+    in ``tests/`` while the pins sit in the repository root), stopping at a VCS root."""
+    directory = root
+    for _ in range(6):
+        pins = _collect(directory)
+        if (
+            pins
+            or directory.parent == directory
+            or any((directory / marker).exists() for marker in _PROJECT_MARKERS)
+        ):
+            return pins
+        directory = directory.parent
+    return ()
+
+
+#: A directory holding one of these is a project root: pins are never looked for above it.
+_PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "tox.ini", ".hg")
+
+
 def declared_dependencies(project_root: Path) -> dict[str, str]:
     """Canonical name -> specifier text ("" when unconstrained) from declaration files.
 
@@ -414,13 +434,18 @@ def _best_pin(name: str, pins: tuple[_Pin, ...]) -> _Pin | None:
 def _detect(
     name: str, root: Path, installed: Callable[[str], str | None] | None
 ) -> DetectedVersion:
+    pin = _best_pin(name, _project_pins(root))
     lookup = installed if installed is not None else _installed_version
     found = lookup(name)
     if found is not None:
         version = parse_version(found)
-        if version is not None:
+        # An exact pin or a lock that disagrees with what is installed means loopdoctor runs
+        # outside the project's environment (pre-commit, a tool venv): the pin is what the
+        # project uses.
+        if version is not None and not (
+            pin is not None and (pin.exact or pin.locked) and pin.version[:2] != version[:2]  # type: ignore[index]
+        ):
             return DetectedVersion(name, version, "installed")
-    pin = _best_pin(name, _collect(root))
     if pin is not None:
         source = f"pinned in {pin.source}"
         if not pin.exact:

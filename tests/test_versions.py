@@ -74,17 +74,32 @@ def test_detected_version_helpers() -> None:
     assert DetectedVersion("x", (2,), "installed").at_least(2, 0, 0)
 
 
-def test_installed_wins_over_pins(tmp_path: Path) -> None:
-    write(tmp_path / "requirements.txt", "pytest-asyncio==0.21.2\n")
+def test_installed_wins_over_ranges_and_agreeing_pins(tmp_path: Path) -> None:
+    write(tmp_path / "requirements.txt", "pytest-asyncio>=0.21\nhttpx==0.27.2\n")
     seen: list[str] = []
 
     def fake(name: str) -> str | None:
         seen.append(name)
-        return "0.23.5" if name == "pytest-asyncio" else None
+        return {"pytest-asyncio": "0.23.5", "httpx": "0.27.0"}.get(name)
 
     got = detect_version("Pytest_Asyncio", tmp_path, installed=fake)
     assert got == DetectedVersion("pytest-asyncio", (0, 23, 5), "installed")
     assert seen == ["pytest-asyncio"]
+    assert detect_version("httpx", tmp_path, installed=fake).source == "installed"
+
+
+def test_exact_pin_that_disagrees_with_installed_wins(tmp_path: Path) -> None:
+    """loopdoctor running outside the project's venv (pre-commit) must not trust its own env."""
+    write(tmp_path / "requirements.txt", "pytest-asyncio==0.21.2\n")
+    got = detect_version("pytest-asyncio", tmp_path, installed=lambda _n: "1.5.0")
+    assert got.version == (0, 21, 2) and got.source.startswith("pinned in requirements.txt")
+
+
+def test_pins_found_in_a_parent_of_the_pytest_rootdir(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[project]\ndependencies = ["sqlalchemy==2.0.30"]\n')
+    (tmp_path / ".git").mkdir()
+    got = detect_version("sqlalchemy", tmp_path / "tests", installed=lambda _n: None)
+    assert got.version == (2, 0, 30)
 
 
 def test_default_installed_lookup_reads_metadata(tmp_path: Path) -> None:
