@@ -464,6 +464,8 @@ def _consumer(
             if use.fixture.func is home.fixture.func:
                 via = " -> ".join(f"`{n}`" for n in use.chain)
                 break
+        if via is not None and not test.is_async:
+            client_kind = _test_client_kind(project, mod, test, closure)
     else:
         if usage.function_uses(test, mod):
             via = "the test body"
@@ -492,14 +494,10 @@ def _consumer(
     return consumer
 
 
-def _client_over_app(
-    project: ProjectIndex,
-    usage: EngineUsage,
-    mod: ModuleInfo,
-    test: FunctionInfo,
-    closure: list,  # list[FixtureUse]
-) -> tuple[str, str] | None:
-    """A client over the app under test, built in the test, a fixture or at module level."""
+def _client_sources(
+    project: ProjectIndex, mod: ModuleInfo, test: FunctionInfo, closure: list
+) -> list[tuple[ast.Call, ModuleInfo, str]]:
+    """Calls that may build a client: in the test, its fixtures, or module-level variables."""
     sources: list[tuple[ast.Call, ModuleInfo, str]] = []
     for call in client_constructions(test):
         sources.append((call, mod, "the test"))
@@ -513,13 +511,39 @@ def _client_over_app(
                 value = found.obj.value  # type: ignore[union-attr]
                 if isinstance(value, ast.Call):
                     sources.append((value, found.module, f"module-level `{node.id}`"))
-    for call, fmod, label in sources:
+    return sources
+
+
+def _client_kind(project: ProjectIndex, call: ast.Call, fmod: ModuleInfo) -> str:
+    if canonical(project.qualify(call.func, fmod)) == "starlette.testclient.TestClient":
+        in_with = isinstance(getattr(call, "_ld_parent", None), ast.withitem)
+        return "TestClient" if in_with else "TestClient-per-request"
+    return "client"
+
+
+def _test_client_kind(
+    project: ProjectIndex, mod: ModuleInfo, test: FunctionInfo, closure: list
+) -> str | None:
+    """How a sync test drives an app: through a TestClient (a portal loop per test/request)."""
+    for call, fmod, _label in _client_sources(project, mod, test, closure):
+        kind = _client_kind(project, call, fmod)
+        if kind.startswith("TestClient"):
+            return kind
+    return None
+
+
+def _client_over_app(
+    project: ProjectIndex,
+    usage: EngineUsage,
+    mod: ModuleInfo,
+    test: FunctionInfo,
+    closure: list,  # list[FixtureUse]
+) -> tuple[str, str] | None:
+    """A client over the app under test, built in the test, a fixture or at module level."""
+    for call, fmod, label in _client_sources(project, mod, test, closure):
         app_mod = app_of_client(project, call, fmod)
         if app_mod is None or not usage.app_modules_use(app_mod):
             continue
-        kind = "client"
-        if canonical(project.qualify(call.func, fmod)) == "starlette.testclient.TestClient":
-            in_with = isinstance(getattr(call, "_ld_parent", None), ast.withitem)
-            kind = "TestClient" if in_with else "TestClient-per-request"
+        kind = _client_kind(project, call, fmod)
         return f"the app under test (client built in {label})", kind
     return None
