@@ -1,0 +1,171 @@
+"""LD502: a fixture creates an engine and nothing disposes it in teardown.
+
+Shapes LD203 reports (a fixture that ``return``s the AsyncEngine, or yields it with nothing
+after the ``yield``) belong to LD203: this rule runs LD203's check on the same fixture and
+stays silent when it fires, so one fixture never gets both codes.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from loopdoctor.diagnostic import Severity
+from loopdoctor.index.extract import dotted, iter_own_nodes
+from loopdoctor.index.facts import FunctionInfo, ModuleInfo
+from loopdoctor.metadata.sessions import engine_factory_function, is_async_engine_call
+from loopdoctor.project import FixtureDef
+from loopdoctor.rule import Rule
+from loopdoctor.rules.ld203_unclosed_fixture_resource import UnclosedFixtureResource
+
+_TEARDOWN_ATTRS = frozenset(
+    {"addfinalizer", "enter_async_context", "enter_context", "push_async_callback", "callback"}
+)
+_CLOSE_WORDS = ("dispose", "close", "shutdown", "teardown", "cleanup", "disconnect", "stop")
+
+
+class EngineNotDisposed(Rule):
+    code = "LD502"
+    name = "engine-not-disposed"
+    severity = Severity.WARNING
+    summary = "A fixture creates an engine and never disposes it in teardown (leaked pool)."
+    tokens = (b"create_async_engine", b"create_engine", b"engine_from_config", b"engine")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        ctx = self.ctx
+        func = ctx.function_info(node)
+        if func is None or func.fixture is None:
+            return
+        created = self.created_engines(func)
+        if not created:
+            return
+        if self.disposed_in(node, depth=0) or self.escapes(func, created):
+            return
+        if self.disposed_by_dependents(func):
+            return
+        probe = UnclosedFixtureResource(ctx)
+        probe.visit_FunctionDef(node)
+        if probe.findings:
+            return  # LD203 owns a returned / bare-yielded engine
+        call, is_async, via = created[0]
+        fixture = func.fixture
+        scope = fixture.scope if fixture.scope != "dynamic" else "dynamically"
+        how = "`await engine.dispose()`" if is_async else "`engine.dispose()`"
+        consequence = (
+            "its pooled connections are left for the garbage collector, after the fixture's "
+            "event loop may be closed ('Event loop is closed', 'The garbage collector is trying "
+            "to clean up non-checked-in connection', ResourceWarning: unclosed connection)"
+            if is_async
+            else "its pooled connections stay open until garbage collection (ResourceWarning, "
+            "'too many connections' on a real server, locked SQLite files)"
+        )
+        where = f" (built by `{via}`)" if via else ""
+        self.report(
+            call,
+            f"{'async ' if is_async else ''}engine created in {scope}-scoped fixture "
+            f"`{fixture.name}`{where} is never disposed: {consequence}; call {how} after the "
+            "`yield` (or in a `finally`)",
+        )
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    # -- what the fixture creates ------------------------------------------------------------------
+    def created_engines(self, func: FunctionInfo) -> list[tuple[ast.Call, bool, str | None]]:
+        project, mod = self.ctx.project, self.ctx.module
+        out: list[tuple[ast.Call, bool, str | None]] = []
+        for node in iter_own_nodes(func.node):
+            if not isinstance(node, ast.Call):
+                continue
+            kind = is_async_engine_call(project, node, mod)
+            if kind is not None:
+                out.append((node, kind, None))
+                continue
+            helper = engine_factory_function(project, node, mod)
+            if helper is not None:
+                hfunc, hmod, hcall = helper
+                out.append((node, bool(is_async_engine_call(project, hcall, hmod)), hfunc.name))
+        out.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+        return out
+
+    # -- ways an engine gets disposed ------------------------------------------------------------
+    def disposed_in(self, node: ast.AST, depth: int, mod: ModuleInfo | None = None) -> bool:
+        """The body (nested defs included) disposes something or registers a teardown."""
+        mod = mod or self.ctx.module
+        project = self.ctx.project
+        for child in ast.walk(node):
+            if not isinstance(child, ast.Call):
+                continue
+            func = child.func
+            if isinstance(func, ast.Attribute):
+                if func.attr == "dispose" or func.attr in _TEARDOWN_ATTRS:
+                    return True
+            elif isinstance(func, ast.Name) and func.id == "dispose":
+                return True
+            if depth < 3:
+                found = project.resolve_expr(func, mod)
+                callee = found.function if found else None
+                if callee is not None and callee.node is not node and found is not None:
+                    if self.disposed_in(callee.node, depth + 1, found.module):
+                        return True
+                elif callee is None and found is None:
+                    name = (dotted(func) or "").rsplit(".", 1)[-1].lower()
+                    if any(word in name for word in _CLOSE_WORDS) and _mentions_engine(child):
+                        return True
+        return False
+
+    def escapes(self, func: FunctionInfo, created: list[tuple[ast.Call, bool, str | None]]) -> bool:
+        """The engine is stored beyond the fixture (a global, an attribute): disposal elsewhere."""
+        names = set()
+        calls = {id(c) for c, _, _ in created}
+        for node in iter_own_nodes(func.node):
+            if isinstance(node, ast.Global):
+                return True
+            if isinstance(node, ast.Assign) and id(node.value) in calls:
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        names.add(target.id)
+                    else:
+                        return True  # self.engine = ..., holder["engine"] = ...
+        for node in iter_own_nodes(func.node):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
+                if node.value.id in names and not all(
+                    isinstance(t, ast.Name) for t in node.targets
+                ):
+                    return True
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr in ("setattr", "append", "add") and any(
+                    isinstance(a, ast.Name) and a.id in names for a in node.args
+                ):
+                    return True
+        return False
+
+    def disposed_by_dependents(self, func: FunctionInfo) -> bool:
+        """Another fixture requests this one and disposes what it got."""
+        project = self.ctx.project
+        name = func.fixture.name if func.fixture else func.name
+        for fixture in list(project.iter_fixtures()):
+            if fixture.module.rootdir != self.ctx.module.rootdir or name not in fixture.func.params:
+                continue
+            target = project.param_fixture(fixture.func, fixture.module, name)
+            if target is None or target.func is not func:
+                continue
+            if _disposes_param(fixture, name):
+                return True
+        return False
+
+
+def _mentions_engine(call: ast.Call) -> bool:
+    text = ast.dump(call).lower()
+    return "engine" in text or "db" in text or "database" in text
+
+
+def _disposes_param(fixture: FixtureDef, param: str) -> bool:
+    for node in ast.walk(fixture.func.node):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "dispose"
+        ):
+            root = dotted(node.func.value)
+            if root is not None and root.split(".", 1)[0] == param:
+                return True
+    return False
