@@ -7,12 +7,21 @@ import ast
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo
-from loopdoctor.knowledge import ASYNC_CLIENT, SYNC_TEST_CLIENT
+from loopdoctor.knowledge import (
+    ASYNC_CLIENT,
+    ASYNC_CONNECTION,
+    ASYNC_SESSION,
+    SYNC_TEST_CLIENT,
+    scope_rank,
+)
 from loopdoctor.metadata.engines import all_engine_sites, analyse_engine
 from loopdoctor.rule import Rule
 
 REQUEST_METHODS = frozenset("get post put patch delete head options request send stream".split())
 CLIENT_TYPES = frozenset({ASYNC_CLIENT, SYNC_TEST_CLIENT, "httpx.Client"})
+SHARED_CONNECTION_TYPES = frozenset(
+    {ASYNC_SESSION, ASYNC_CONNECTION, "asyncpg.Connection", "asyncpg.Pool"}
+)
 
 
 class ChainedRequestsSharedState(Rule):
@@ -33,6 +42,8 @@ class ChainedRequestsSharedState(Rule):
         if requests < 2:
             return
         project = self.ctx.project
+        if self.check_shared_connection(node, func, requests):
+            return
         for site in all_engine_sites(project):
             analysis = analyse_engine(project, site)
             if analysis is None:
@@ -78,6 +89,45 @@ class ChainedRequestsSharedState(Rule):
             return
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+    def check_shared_connection(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, func: FunctionInfo, requests: int
+    ) -> bool:
+        """A wider-scoped fixture holds one session/connection that outlives the test's loop."""
+        project = self.ctx.project
+        module = self.ctx.module
+        if not func.is_async or project.async_runner(func, module) != "asyncio":
+            return False
+        loop_scope = project.test_loop_scope(func, module)
+        for use in project.closure(func, module):
+            fixture = use.fixture
+            if scope_rank(fixture.info.scope) <= scope_rank(loop_scope):
+                continue
+            value = self.ctx.types.return_type(fixture.func, fixture.module)
+            if value not in SHARED_CONNECTION_TYPES:
+                continue
+            chain = " -> ".join(f"`{n}`" for n in use.chain)
+            self.report(
+                node,
+                f"`{func.name}` sends {self.describe(requests)} while {fixture.info.scope}-"
+                f"scoped fixture `{fixture.name}` ({fixture.module.path.name}:"
+                f"{fixture.func.line}, via {chain}) holds one {value.rsplit('.', 1)[-1]} across "
+                f"the {loop_scope}-scoped loops of the tests that use it: its connection is bound "
+                "to the first loop, so requests fail with 'attached to a different loop', then "
+                "'another operation is in progress'; give the fixture the test's scope or run "
+                "both on one loop (LD106)",
+                related=[
+                    self.related(
+                        fixture.func.node,
+                        f"root cause: {fixture.info.scope}-scoped `{fixture.name}` shares one "
+                        f"{value.rsplit('.', 1)[-1]}",
+                        fixture.module.path,
+                    )
+                ],
+                at_name=True,
+            )
+            return True
+        return False
 
     @staticmethod
     def describe(requests: int) -> str:
