@@ -58,10 +58,15 @@ def cli() -> None:
 @click.option("--extend-select", multiple=True, help="Codes or prefixes to enable in addition.")
 @click.option(
     "--output-format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "full", "json", "sarif", "github"]),
     default="text",
     show_default=True,
-    help="How findings are printed.",
+    help="How findings are printed (full: with source; sarif: SARIF 2.1.0; github: annotations).",
+)
+@click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read the source from stdin (path `-`) and check it as if it lived at this path.",
 )
 @click.option(
     "--config",
@@ -90,6 +95,7 @@ def check(
     quiet: bool,
     no_color: bool,
     runtime_report: Path | None,
+    stdin_filename: Path | None = None,
 ) -> None:
     """Check PATHS (default: the current directory) for async test-suite pitfalls."""
     from loopdoctor.config import ConfigError, load_lint_settings
@@ -98,8 +104,11 @@ def check(
     from loopdoctor.selection import Selection
 
     targets = list(paths) or [Path(".")]
+    stdin = _stdin_source(paths, stdin_filename)
+    if stdin is not None:  # check stdin as if it were the file at --stdin-filename
+        targets = []
     try:
-        settings = load_lint_settings(Path.cwd(), config_file)
+        settings = load_lint_settings(_existing_dir(stdin[0]) if stdin else Path.cwd(), config_file)
     except ConfigError as exc:
         _fail(str(exc))
     try:
@@ -121,14 +130,23 @@ def check(
     from loopdoctor.diagnostic import FileError
 
     try:
-        result = Checker(selection).check(discovered.files)
+        result = Checker(selection).check(
+            discovered.files + ([stdin[0]] if stdin else []),
+            overlay={stdin[0]: stdin[1]} if stdin else None,
+        )
     except ConfigError as exc:
         _fail(str(exc))
     errors = [FileError(e.path, e.reason) for e in discovered.errors] + result.errors
     findings = result.findings
     if runtime_report is not None:
         findings = _rank_by_runtime(findings, runtime_report)
-    if output_format == "json":
+    if output_format in ("full", "sarif", "github"):
+        _render_rich_formats(output_format, findings, errors, no_color, stdin)
+        if output_format == "full" and not quiet:
+            from loopdoctor.output.text import summary_line
+
+            click.echo(summary_line(findings, errors, result.files, result.seconds), err=True)
+    elif output_format == "json":
         from loopdoctor.output.json_output import render_json
 
         click.echo(render_json(findings, errors, result.files, result.seconds))
@@ -147,6 +165,45 @@ def check(
     if (findings or errors) and not exit_zero:
         raise SystemExit(EXIT_FINDINGS)
     raise SystemExit(EXIT_CLEAN)
+
+
+def _stdin_source(paths: tuple[Path, ...], stdin_filename: Path | None):
+    """(absolute path, bytes) when the source comes from stdin (``-`` or --stdin-filename)."""
+    import os
+
+    if stdin_filename is None and Path("-") not in paths:
+        return None
+    if any(p != Path("-") for p in paths):
+        _fail("with --stdin-filename or `-`, pass no other paths")
+    path = Path(os.path.abspath(stdin_filename or "stdin.py"))
+    return path, sys.stdin.buffer.read()
+
+
+def _existing_dir(path: Path) -> Path:
+    """The nearest existing directory holding ``path``: config discovery starts there."""
+    directory = path.parent
+    while not directory.is_dir() and directory != directory.parent:
+        directory = directory.parent
+    return directory
+
+
+def _render_rich_formats(output_format: str, findings, errors, no_color: bool, stdin) -> None:
+    """full, sarif and github output (emitters in loopdoctor/output/)."""
+    if output_format == "sarif":
+        from loopdoctor.output.sarif import render_sarif
+
+        click.echo(render_sarif(findings, errors))
+    elif output_format == "github":
+        from loopdoctor.output.github import render_github
+
+        text = render_github(findings, errors)
+        if text:
+            click.echo(text)
+    else:
+        from loopdoctor.output.full import render_full
+
+        overrides = {stdin[0]: stdin[1].decode("utf-8", "replace")} if stdin else None
+        render_full(_console(no_color), findings, errors, overrides)
 
 
 def _rank_by_runtime(findings, report_path: Path):
