@@ -1,0 +1,155 @@
+"""LD504: an in-memory SQLite engine whose pool hands out different (empty) databases.
+
+Each SQLite ``:memory:`` connection is its own database. A pool that opens more than one
+connection, or opens one per thread (the sync default, SingletonThreadPool, while TestClient runs
+the app in a portal thread), gives the app an empty database: "no such table".
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from loopdoctor.diagnostic import Severity
+from loopdoctor.index.facts import ModuleInfo
+from loopdoctor.knowledge import SYNC_TEST_CLIENT, canonical
+from loopdoctor.metadata.engines import EngineSite
+from loopdoctor.metadata.sessions import any_engine_site, is_async_engine_call
+from loopdoctor.project import ProjectIndex
+from loopdoctor.rule import Rule
+
+_STATIC = "sqlalchemy.pool.StaticPool"
+_PER_THREAD = "sqlalchemy.pool.SingletonThreadPool"
+_NO_POOL = "sqlalchemy.pool.NullPool"
+
+
+class MemorySqliteWithoutStaticPool(Rule):
+    code = "LD504"
+    name = "memory-sqlite-without-static-pool"
+    severity = Severity.ERROR
+    summary = (
+        "An in-memory SQLite engine whose pool gives other threads or connections a "
+        "different, empty database ('no such table')."
+    )
+    tokens = (b"sqlite",)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        project, mod = self.ctx.project, self.ctx.module
+        site = any_engine_site(project, node, mod)
+        if site is None or not site.sqlite_memory or site.url is None:
+            return
+        is_async = bool(is_async_engine_call(project, node, mod))
+        pool = site.poolclass
+        if pool in (_STATIC, "dynamic"):
+            return
+        shared_cache = "cache=shared" in site.url
+        if pool is not None and pool != _PER_THREAD:
+            if shared_cache and pool != _NO_POOL:
+                return  # connections of a shared-cache memory database see the same data
+            short = pool.rsplit(".", 1)[-1]
+            self.report(
+                node,
+                f"in-memory SQLite URL `{site.url}` with `poolclass={short}`: every connection "
+                "to a memory database is a new, empty database"
+                + (
+                    " (with NullPool it is closed, and its data lost, at every check-in)"
+                    if pool == _NO_POOL
+                    else " (the pool opens several)"
+                )
+                + ", so tables created on one are missing on the next ('no such table'); use "
+                "`poolclass=StaticPool`"
+                + ("" if is_async else ' with `connect_args={"check_same_thread": False}`'),
+            )
+            return
+        if is_async or shared_cache:
+            return  # aiosqlite memory URLs default to StaticPool
+        client = _test_client_driving(project, mod, node)
+        if client is None:
+            return
+        client_mod, client_call = client
+        self.report(
+            node,
+            f"in-memory SQLite engine `{site.url}` uses SQLAlchemy's default pool for memory "
+            "databases (SingletonThreadPool: one connection, hence one database, per thread), "
+            "and the suite drives the app through `TestClient`, which runs it in another "
+            "thread: the app gets its own empty database ('no such table'); create it with "
+            '`poolclass=StaticPool, connect_args={"check_same_thread": False}`',
+            related=[
+                self.related(
+                    client_call, "TestClient runs the app in a portal thread", client_mod.path
+                )
+            ],
+        )
+
+
+def _suite_modules(project: ProjectIndex, rootdir: Path) -> list[ModuleInfo]:
+    return [
+        m
+        for m in list(project.modules.values())
+        if m.rootdir == rootdir and (m.is_test_module or m.is_conftest)
+    ]
+
+
+def _suite_facts(
+    project: ProjectIndex, rootdir: Path
+) -> tuple[list[tuple[ModuleInfo, ast.Call]], bool]:
+    """TestClient constructions and whether any ``dependency_overrides[...] = ...`` exists."""
+    key = ("ld504-suite", rootdir, len(project.modules))
+    cached = project.memo.get(key)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    clients: list[tuple[ModuleInfo, ast.Call]] = []
+    overrides = False
+    for mod in _suite_modules(project, rootdir):
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.Call):
+                if canonical(project.qualify(node.func, mod)) == SYNC_TEST_CLIENT:
+                    clients.append((mod, node))
+            elif (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.ctx, ast.Store)
+                and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "dependency_overrides"
+            ):
+                overrides = True
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr == "dependency_overrides"
+                and isinstance(getattr(node, "_ld_parent", None), ast.Attribute)
+            ):
+                parent = node._ld_parent  # type: ignore[attr-defined]
+                overrides = overrides or parent.attr in ("update", "__setitem__")
+    result = (clients, overrides)
+    project.memo[key] = result
+    return result
+
+
+def _test_client_driving(
+    project: ProjectIndex, mod: ModuleInfo, call: ast.Call
+) -> tuple[ModuleInfo, ast.Call] | None:
+    """A TestClient whose app can reach this engine: same function, an override, the app."""
+    clients, overrides = _suite_facts(project, mod.rootdir)
+    if not clients:
+        return None
+    owner = getattr(call, "_ld_parent", None)
+    while owner is not None and not isinstance(owner, ast.FunctionDef | ast.AsyncFunctionDef):
+        owner = getattr(owner, "_ld_parent", None)
+    for client_mod, client_call in clients:
+        if owner is not None and any(n is client_call for n in ast.walk(owner)):
+            return client_mod, client_call
+    if (mod.is_test_module or mod.is_conftest) and overrides:
+        return clients[0]
+    if not (mod.is_test_module or mod.is_conftest) and not overrides:
+        from loopdoctor.metadata.engines import EngineHome, EngineUsage, app_of_client
+
+        parent = getattr(call, "_ld_parent", None)
+        if owner is None and isinstance(parent, ast.Assign):
+            target = parent.targets[0]
+            if isinstance(target, ast.Name):
+                site = EngineSite(call, mod, None, None, ())
+                usage = EngineUsage(project, site, EngineHome("module", var=(mod.path, target.id)))
+                for client_mod, client_call in clients:
+                    app_mod = app_of_client(project, client_call, client_mod)
+                    if app_mod is not None and usage.app_modules_use(app_mod):
+                        return client_mod, client_call
+    return None
