@@ -1,0 +1,136 @@
+"""LD505: an async session factory that expires objects on commit.
+
+After ``commit()`` every loaded object is expired; the next attribute read reloads it with IO
+that an AsyncSession cannot run implicitly: ``MissingGreenlet: greenlet_spawn has not been
+called``. Factories (app or tests) are always reported: their sessions commit somewhere. A
+session a test builds for itself and never commits is not.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from loopdoctor.diagnostic import Severity
+from loopdoctor.index.extract import dotted, iter_own_nodes
+from loopdoctor.metadata.sessions import has_star_kwargs, kwarg, session_construct_kind
+from loopdoctor.rule import Rule
+
+
+class ExpireOnCommitAsync(Rule):
+    code = "LD505"
+    name = "expire-on-commit-async"
+    severity = Severity.WARNING
+    summary = (
+        "An async session or sessionmaker without `expire_on_commit=False`: attribute reads "
+        "after commit() raise MissingGreenlet."
+    )
+    tokens = (b"AsyncSession", b"async_sessionmaker")
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        kind = session_construct_kind(ctx.project, node, ctx.module)
+        if kind not in ("async_sessionmaker", "AsyncSession"):
+            return
+        if kwarg(node, "expire_on_commit") is not None or has_star_kwargs(node):
+            return
+        if self.configured_later(node):
+            return
+        if kind == "AsyncSession" and self.local_session_never_commits(node):
+            return
+        what = dotted(node.func) or kind
+        product = "its sessions expire" if kind == "async_sessionmaker" else "it expires"
+        self.report(
+            node,
+            f"`{what}(...)` without `expire_on_commit=False`: after `commit()` {product} every "
+            "loaded object, and the next attribute read (an assert in the test, a response "
+            "model serialising the ORM object) lazily reloads it with IO an AsyncSession cannot "
+            "run: `MissingGreenlet: greenlet_spawn has not been called; can't call await_() "
+            "here`; pass `expire_on_commit=False` (or `await session.refresh(obj)` after every "
+            "commit)",
+        )
+
+    def configured_later(self, node: ast.Call) -> bool:
+        """``Factory = async_sessionmaker(...)``, then ``Factory.configure(expire_on_commit=)``."""
+        parent = self.ctx.parent(node)
+        if not isinstance(parent, ast.Assign):
+            return False
+        names = {dotted(t) for t in parent.targets}
+        for other in ast.walk(self.ctx.module.tree):
+            if (
+                isinstance(other, ast.Call)
+                and isinstance(other.func, ast.Attribute)
+                and other.func.attr == "configure"
+                and dotted(other.func.value) in names
+                and kwarg(other, "expire_on_commit") is not None
+            ):
+                return True
+        return False
+
+    def local_session_never_commits(self, node: ast.Call) -> bool:
+        """A session a test or helper builds for itself, where no object is read after a commit.
+
+        Sessions that leave the function (yielded, returned, passed on) are not judged here.
+        """
+        ctx = self.ctx
+        owner = ctx.enclosing_def(node)
+        if owner is None:
+            return False
+        info = ctx.function_info(owner)
+        if info is not None and info.fixture is not None:
+            return False
+        parent = ctx.parent(node)
+        name: str | None = None
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0]
+            name = target.id if isinstance(target, ast.Name) else None
+        elif isinstance(parent, ast.withitem) and isinstance(parent.optional_vars, ast.Name):
+            name = parent.optional_vars.id
+        if name is None:
+            return False
+        own = sorted(
+            (n for n in iter_own_nodes(owner) if hasattr(n, "lineno")),
+            key=lambda n: (n.lineno, n.col_offset),  # type: ignore[attr-defined]
+        )
+        objects: set[str] = set()
+        committed: set[str] = set()  # objects loaded before a commit
+        for other in own:
+            if isinstance(other, ast.Return | ast.Yield) and other.value is not None:
+                if _mentions(other.value, name):
+                    return False
+            if isinstance(other, ast.Assign) and _mentions(other.value, name):
+                objects.update(t.id for t in other.targets if isinstance(t, ast.Name))
+            if not isinstance(other, ast.Call):
+                if (
+                    isinstance(other, ast.Attribute)
+                    and isinstance(other.ctx, ast.Load)
+                    and isinstance(other.value, ast.Name)
+                    and other.value.id in committed
+                ):
+                    return False  # an expired object is read after the commit
+                continue
+            func = other.func
+            receiver = func.value if isinstance(func, ast.Attribute) else None
+            if isinstance(receiver, ast.Name) and receiver.id == name:
+                if func.attr in ("add", "add_all", "merge"):  # type: ignore[union-attr]
+                    for arg in other.args:
+                        items = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
+                        objects.update(n.id for n in items if isinstance(n, ast.Name))
+                elif func.attr in ("commit", "begin"):  # type: ignore[union-attr]
+                    committed |= objects
+                elif func.attr == "refresh":  # type: ignore[union-attr]
+                    for arg in other.args:
+                        if isinstance(arg, ast.Name):
+                            committed.discard(arg.id)
+            elif any(_is_name(a, name) for a in other.args) or any(
+                _is_name(k.value, name) for k in other.keywords
+            ):
+                return False  # handed to code that may commit and read
+        return True
+
+
+def _mentions(expr: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+
+
+def _is_name(expr: ast.AST, name: str) -> bool:
+    return isinstance(expr, ast.Name) and expr.id == name
