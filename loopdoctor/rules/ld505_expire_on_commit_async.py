@@ -95,8 +95,8 @@ class ExpireOnCommitAsync(Rule):
         committed: set[str] = set()  # objects loaded before a commit
         for other in own:
             if isinstance(other, ast.Return | ast.Yield) and other.value is not None:
-                if _mentions(other.value, name):
-                    return False
+                if _is_name(other.value, name):
+                    return False  # the session itself leaves the function
             if isinstance(other, ast.Assign) and _mentions(other.value, name):
                 objects.update(t.id for t in other.targets if isinstance(t, ast.Name))
             if not isinstance(other, ast.Call):
