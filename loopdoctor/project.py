@@ -472,13 +472,29 @@ class ProjectIndex:
                 scope = mark.kwarg_str("loop_scope") or mark.kwarg_str("scope")
                 if scope:
                     return scope
-        return env.settings.default_test_loop_scope or "function"
+        scope = env.settings.default_test_loop_scope or "function"
+        custom = self.custom_event_loop(scope, func, mod)
+        return custom.info.scope if custom is not None else scope
 
-    def fixture_loop_scope(self, fixture: FixtureDef) -> str:
+    def custom_event_loop(
+        self, scope: str, func: FunctionInfo, mod: ModuleInfo
+    ) -> FixtureDef | None:
+        """The project's own ``event_loop`` fixture when function-loop code runs on it.
+
+        pytest-asyncio 0.23-0.25 still runs function-loop tests and fixtures on a custom
+        ``event_loop`` (deprecated, but used: runtime facts scenario a), while wider loop scopes
+        get the plugin's own loops; 1.0 ignores the fixture. Callers that compare loop
+        identities must tell this loop apart from the plugin's loop of the same scope.
+        """
+        env = self.asyncio_env(mod)
+        if scope != "function" or env.legacy_event_loop or env.version.at_least(1, 0):
+            return None
+        loop = self.user_event_loop(func, mod)
+        return loop if loop is not None and loop.info.scope != "dynamic" else None
+
+    def raw_fixture_loop_scope(self, fixture: FixtureDef) -> str:
+        """The loop scope pytest-asyncio computes before any custom ``event_loop`` applies."""
         env = self.asyncio_env(fixture.module)
-        if env.legacy_event_loop:
-            loop = self.user_event_loop(fixture.func, fixture.module)
-            return loop.info.scope if loop else "function"
         if fixture.info.explicit_loop_scope:
             return fixture.info.explicit_loop_scope
         default = env.settings.default_fixture_loop_scope
@@ -489,6 +505,23 @@ class ProjectIndex:
         ):
             return default
         return fixture.info.scope
+
+    def raw_test_loop_scope(self, func: FunctionInfo, mod: ModuleInfo) -> str:
+        for mark in self.marks_for(func, mod):
+            if mark.name == "asyncio":
+                scope = mark.kwarg_str("loop_scope") or mark.kwarg_str("scope")
+                if scope:
+                    return scope
+        return self.asyncio_env(mod).settings.default_test_loop_scope or "function"
+
+    def fixture_loop_scope(self, fixture: FixtureDef) -> str:
+        env = self.asyncio_env(fixture.module)
+        if env.legacy_event_loop:
+            loop = self.user_event_loop(fixture.func, fixture.module)
+            return loop.info.scope if loop else "function"
+        scope = self.raw_fixture_loop_scope(fixture)
+        custom = self.custom_event_loop(scope, fixture.func, fixture.module)
+        return custom.info.scope if custom is not None else scope
 
     def fixture_runs_async(self, fixture: FixtureDef) -> bool:
         """True when pytest-asyncio runs this async fixture (decorator or auto mode)."""

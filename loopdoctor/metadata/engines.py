@@ -190,6 +190,8 @@ class Consumer:
     loop_key: tuple[str, ...] = field(default=())
     #: A ``TestClient`` used without ``with``: every request runs on a new portal loop.
     loop_per_request: bool = False
+    #: Loops of the async fixtures through which the test reaches the engine.
+    fixture_loops: list[tuple[str, ...]] = field(default_factory=list)
 
 
 class EngineUsage:
@@ -342,8 +344,16 @@ def is_async_sessionmaker_call(project: ProjectIndex, expr: ast.AST, mod: Module
 
 
 # -- loops that use an engine --------------------------------------------------------------------
-def loop_key(scope: str, mod: ModuleInfo, test: FunctionInfo) -> tuple[str, ...]:
-    """Identity of the loop instance a test runs on, for a given loop scope."""
+def loop_key(
+    scope: str, mod: ModuleInfo, test: FunctionInfo, custom: bool = False
+) -> tuple[str, ...]:
+    """Identity of the loop instance a test runs on, for a given loop scope.
+
+    ``custom``: the loop is the project's own ``event_loop`` fixture (pytest-asyncio < 1.0),
+    a different loop from the plugin's loop of the same scope.
+    """
+    if custom:
+        return ("event_loop", *loop_key(scope, mod, test))
     if scope == "session":
         return ("session",)
     if scope == "package":
@@ -398,10 +408,10 @@ def all_engine_sites(project: ProjectIndex) -> list[EngineSite]:
 
 def analyse_engine(project: ProjectIndex, site: EngineSite) -> EngineAnalysis | None:
     """The loops an engine is used on during each instance of its lifetime; None if irrelevant."""
-    key = ("engine", id(site.call))
-    if key in project.memo:
-        return project.memo[key]  # type: ignore[return-value]
-    project.memo[key] = None
+    memo_key = ("engine", id(site.call))
+    if memo_key in project.memo:
+        return project.memo[memo_key]  # type: ignore[return-value]
+    project.memo[memo_key] = None
     verdict = pool_verdict(project, site)
     home = engine_home(project, site.call, site.module)
     if not verdict.pooled or home.kind == "local":
@@ -434,13 +444,20 @@ def analyse_engine(project: ProjectIndex, site: EngineSite) -> EngineAnalysis | 
             loops = groups.setdefault(lifetime, {})
             if home.fixture.is_async and _awaits(home.fixture.func):
                 scope = project.fixture_loop_scope(home.fixture)
-                fixture_loop = loop_key(scope, home.fixture.module, test)
+                custom = project.custom_event_loop(
+                    project.raw_fixture_loop_scope(home.fixture),
+                    home.fixture.func,
+                    home.fixture.module,
+                )
+                fixture_loop = loop_key(scope, home.fixture.module, test, custom is not None)
                 loops.setdefault(fixture_loop, consumer)
         else:
             loops = groups.setdefault(("process",), {})
         loops.setdefault(consumer.loop_key, consumer)
+        for fixture_loop_key in consumer.fixture_loops:
+            loops.setdefault(fixture_loop_key, consumer)
     analysis = EngineAnalysis(site, verdict, home, consumers, groups, fixture_loop)
-    project.memo[key] = analysis
+    project.memo[memo_key] = analysis
     return analysis
 
 
@@ -458,6 +475,7 @@ def _consumer(
     closure = project.closure(test, mod)
     via: str | None = None
     client_kind: str | None = None
+    fixture_loops: list[tuple[str, ...]] = []
     home = usage.home
     if home.kind == "fixture" and home.fixture is not None:
         for use in closure:
@@ -470,10 +488,10 @@ def _consumer(
         if usage.function_uses(test, mod):
             via = "the test body"
         for use in closure:
-            if via:
-                break
             if usage.function_uses(use.fixture.func, use.fixture.module):
-                via = "fixture " + " -> ".join(f"`{n}`" for n in use.chain)
+                via = via or "fixture " + " -> ".join(f"`{n}`" for n in use.chain)
+                if project.fixture_runs_async(use.fixture):
+                    fixture_loops.append(_fixture_loop_key(project, use.fixture, test))
         if via is None and not overridden:
             found = _client_over_app(project, usage, mod, test, closure)
             if found is not None:
@@ -485,13 +503,26 @@ def _consumer(
         if runner is None:
             return None
         scope = project.test_loop_scope(test, mod) if runner == "asyncio" else "function"
+        custom = runner == "asyncio" and (
+            project.custom_event_loop(project.raw_test_loop_scope(test, mod), test, mod) is not None
+        )
     elif client_kind is not None and client_kind.startswith("TestClient"):
         scope = "function"  # the app runs on a portal loop per test (or per request)
+        custom = False
     else:
         return None
-    consumer = Consumer(mod, test, scope, via, loop_key(scope, mod, test))
+    consumer = Consumer(mod, test, scope, via, loop_key(scope, mod, test, custom))
     consumer.loop_per_request = client_kind == "TestClient-per-request"
+    consumer.fixture_loops = fixture_loops
     return consumer
+
+
+def _fixture_loop_key(project: ProjectIndex, fixture: FixtureDef, test: FunctionInfo) -> tuple:
+    """The loop an async fixture runs on, as seen from one test that uses it."""
+    raw = project.raw_fixture_loop_scope(fixture)
+    custom = project.custom_event_loop(raw, fixture.func, fixture.module)
+    scope = custom.info.scope if custom is not None else raw
+    return loop_key(scope, fixture.module, test, custom is not None)
 
 
 def _client_sources(

@@ -1,0 +1,2 @@
+async def send_welcome_email(email: str) -> None:
+    print("sending", email)
