@@ -78,6 +78,11 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Print the count of findings per rule.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what remains.")
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply unsafe fixes."
+)
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option(
     "--runtime-report",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -96,6 +101,9 @@ def check(
     no_color: bool,
     runtime_report: Path | None,
     stdin_filename: Path | None = None,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
 ) -> None:
     """Check PATHS (default: the current directory) for async test-suite pitfalls."""
     from loopdoctor.config import ConfigError, load_lint_settings
@@ -129,14 +137,34 @@ def check(
     )
     from loopdoctor.diagnostic import FileError
 
+    fixing = None
+    if (fix or diff) and stdin is not None:
+        _fail("--fix and --diff rewrite files; they cannot take the source from stdin")
     try:
-        result = Checker(selection).check(
-            discovered.files + ([stdin[0]] if stdin else []),
-            overlay={stdin[0]: stdin[1]} if stdin else None,
-        )
+        if fix or diff:
+            from loopdoctor.fixing import run_fixes
+
+            fixing = run_fixes(discovered.files, selection, unsafe=unsafe_fixes, write=not diff)
+            result = fixing.result
+        else:
+            result = Checker(selection).check(
+                discovered.files + ([stdin[0]] if stdin else []),
+                overlay={stdin[0]: stdin[1]} if stdin else None,
+            )
     except ConfigError as exc:
         _fail(str(exc))
     errors = [FileError(e.path, e.reason) for e in discovered.errors] + result.errors
+    if fixing is not None:
+        errors += fixing.errors
+    if diff and fixing is not None:
+        from loopdoctor.fixing import summary
+
+        click.echo(fixing.diff(), nl=False)
+        if not quiet:
+            click.echo(summary(fixing, unsafe=unsafe_fixes, diff=True), err=True)
+        if any("internal error" in e.reason for e in errors):
+            raise SystemExit(EXIT_ERROR)
+        raise SystemExit(EXIT_FINDINGS if fixing.changes else EXIT_CLEAN)
     findings = result.findings
     if runtime_report is not None:
         findings = _rank_by_runtime(findings, runtime_report)
@@ -160,6 +188,10 @@ def check(
             render_text(console, findings, errors)
         if not quiet:
             click.echo(summary_line(findings, errors, result.files, result.seconds), err=True)
+    if fixing is not None and not quiet:
+        from loopdoctor.fixing import summary
+
+        click.echo(summary(fixing, unsafe=unsafe_fixes, diff=False), err=True)
     if any("internal error" in e.reason for e in errors):
         raise SystemExit(EXIT_ERROR)
     if (findings or errors) and not exit_zero:

@@ -17,6 +17,7 @@ from loopdoctor.diagnostic import Finding, FixSafety, Related, Severity
 
 if TYPE_CHECKING:
     from loopdoctor.context import FileContext
+    from loopdoctor.fixes import Edit, FixSite
 
 CODE_RE = re.compile(r"^LD\d{3}$")
 
@@ -41,6 +42,16 @@ class Rule:
     def finish(self) -> None:
         """Called after the whole file was visited; for rules that decide at the end."""
 
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """Rewrite one finding of this rule (libcst); None when the rewrite is not certain.
+
+        Override together with ``fix_safety``. ``site.node_of(cst.Call)`` is the reported node in
+        the file's libcst tree; return ``site.replace(node, new_node)`` (or ``site.remove``).
+        Runs only under ``check --fix``/``--diff``, so detection never pays for libcst.
+        """
+        return None
+
     # -- reporting -------------------------------------------------------------------------------
     def report(
         self,
@@ -51,8 +62,13 @@ class Rule:
         severity: Severity | None = None,
         fixable: bool | None = None,
         at_name: bool = False,
+        fix_safety: FixSafety | None = None,
     ) -> Finding:
-        """Record a finding spanning ``node`` (or only the name of a def/class with ``at_name``)."""
+        """Record a finding spanning ``node`` (or only the name of a def/class with ``at_name``).
+
+        ``fixable=False`` when this finding's rewrite is not certain (``fix`` would not apply);
+        ``fix_safety`` overrides the rule's safety for one finding (e.g. unsafe for one form).
+        """
         location = self.ctx.name_location(node) if at_name else self.ctx.location(node)
         can_fix = self.fix_safety is not FixSafety.NONE if fixable is None else fixable
         finding = Finding(
@@ -61,7 +77,7 @@ class Rule:
             severity=severity or self.severity,
             message=message,
             location=location,
-            fix=self.fix_safety if can_fix else FixSafety.NONE,
+            fix=(fix_safety or self.fix_safety) if can_fix else FixSafety.NONE,
             related=tuple(related),
             statement_line=self.ctx.statement_line(node),
         )
@@ -78,6 +94,9 @@ class Rule:
             raise TypeError(f"{cls.__name__}: bad rule code {getattr(cls, 'code', None)!r}")
         if not getattr(cls, "name", "") or not cls.summary:
             raise TypeError(f"{cls.__name__}: rules need a name and a summary")
+        has_fix = cls.fix.__func__ is not Rule.fix.__func__  # type: ignore[attr-defined]
+        if has_fix != (cls.fix_safety is not FixSafety.NONE):
+            raise TypeError(f"{cls.__name__}: set fix_safety exactly when the rule has a fix()")
 
 
 def visit_methods(rule_cls: type[Rule]) -> Iterator[tuple[str, str]]:

@@ -208,3 +208,28 @@ def write_example(blocks: str, workdir: Path) -> list[Path]:
         if path.suffix == ".py":
             written.append(path)
     return written
+
+
+def fix_in_place(
+    files: list[Path], select: tuple[str, ...] = ("ALL",), root: Path | None = None, unsafe=True
+):
+    """Fix ``files`` on disk as ``check --fix [--unsafe-fixes]`` would; returns the outcome.
+
+    Like :func:`check_files`, versions come from the case's pins only, never the environment.
+    """
+    from loopdoctor.config import clear_caches, load_pytest_settings
+    from loopdoctor.engine import Checker
+    from loopdoctor.fixing import run_fixes
+    from loopdoctor.selection import Selection
+
+    clear_caches()
+    selection = Selection(select=select, root=root or Path.cwd())
+    return run_fixes(
+        files,
+        selection,
+        unsafe=unsafe,
+        write=True,
+        make_checker=lambda: Checker(
+            selection, settings_for=load_pytest_settings, version_for=pinned_versions_only
+        ),
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from loopdoctor.rules import all_rules
-from loopdoctor.testing import check_files, write_example
+from loopdoctor.testing import check_files, fix_in_place, write_example
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "rules").glob("LD*.md"))
@@ -63,3 +63,47 @@ def test_page_examples(page: Path, tmp_path: Path) -> None:
         )
         findings = [f for f in findings if f.location.path in written]
         assert not findings, f"Use instead {index} is not clean: {findings}"
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_metadata_line_names_the_fix(page: Path) -> None:
+    rule = all_rules()[page.stem]
+    meta = page.read_text(encoding="utf-8").splitlines()[2]
+    assert f"Fix: {rule.fix_safety.value}" in meta, (
+        f"metadata line must say Fix: {rule.fix_safety.value}"
+    )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_fix_safety_example(page: Path, tmp_path: Path) -> None:
+    """The Fix safety block is what `check --fix --unsafe-fixes` makes of the first Example.
+
+    Both blocks are written out the same way (``# file:`` / ``# config:`` lines included), the
+    Example is fixed in place with only this rule selected, and the two trees must be equal;
+    the fixed code no longer has the finding.
+    """
+    code = page.stem
+    parts = sections(page.read_text(encoding="utf-8"))
+    if "Fix safety" not in parts:
+        pytest.skip("no fix")
+    fixed_blocks = BLOCK_RE.findall(parts["Fix safety"])
+    assert fixed_blocks, "Fix safety needs a python block: the first Example block, fixed"
+    work, expected = tmp_path / "fixed", tmp_path / "expected"
+    work.mkdir()
+    expected.mkdir()
+    files = write_example(BLOCK_RE.findall(parts["Example"])[0], work)
+    outcome = fix_in_place(files, select=(code,), root=work)
+    assert not outcome.errors, outcome.errors
+    assert outcome.fixed, "the fix did not apply to the Example"
+    write_example(fixed_blocks[0], expected)
+    assert _tree(work) == _tree(expected)
+    findings, _ = check_files(files, select=(code,), root=work)
+    assert not [f for f in findings if f.code == code], findings

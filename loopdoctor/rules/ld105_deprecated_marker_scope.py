@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from loopdoctor.diagnostic import Severity
+from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.facts import Mark
 from loopdoctor.knowledge import scope_rank
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.fixes import Edit, FixSite
 
 
 class DeprecatedMarkerScope(Rule):
@@ -18,7 +22,25 @@ class DeprecatedMarkerScope(Rule):
         "`@pytest.mark.asyncio(scope=...)` (deprecated since pytest-asyncio 0.24) or "
         "`@pytest_asyncio.fixture(scope=...)` meant as the loop scope: use `loop_scope=`."
     )
+    #: Markers: ``scope=`` is a deprecated alias of ``loop_scope=``, renaming it changes nothing.
+    #: Fixtures get an unsafe fix (``loop_scope=`` added next to ``scope=``; the loop changes).
+    fix_safety = FixSafety.SAFE
     tokens = (b"scope",)
+
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """Marker: ``scope=`` -> ``loop_scope=``; fixture: ``loop_scope=`` added, same value."""
+        import libcst as cst
+
+        from loopdoctor.fixes import add_keyword, keyword, keyword_arg
+
+        arg = site.node_of(cst.Arg)
+        call = site.parent(arg) if arg is not None else None
+        if arg is None or not isinstance(call, cst.Call) or keyword_arg(call, "loop_scope"):
+            return None
+        if site.qualify(call.func) == "pytest_asyncio.fixture":
+            return site.replace(call, add_keyword(call, keyword("loop_scope", arg.value)))
+        return site.replace(arg.keyword, cst.Name("loop_scope"))
 
     def version_ok(self) -> bool:
         """``scope=`` was the 0.23 spelling; only 0.24 and later have ``loop_scope``."""
@@ -58,6 +80,7 @@ class DeprecatedMarkerScope(Rule):
             f"`@pytest.mark.asyncio(scope={shown})` is the pytest-asyncio 0.23 spelling; "
             f"{version.describe()} deprecates it (PytestDeprecationWarning) in favour of "
             f"`loop_scope={shown}`{extra}",
+            fixable=not extra and self.ctx.qualify(mark.node.func) == "pytest.mark.asyncio",
         )
 
     # -- @pytest_asyncio.fixture(scope=X) ----------------------------------------------------------
@@ -92,4 +115,8 @@ class DeprecatedMarkerScope(Rule):
             f'`@pytest_asyncio.fixture(scope="{fixture.scope}")` sets only the cache scope '
             f"since pytest-asyncio 0.24; with `asyncio_default_fixture_loop_scope = {default}` "
             f'its loop scope is "{default}", so {effect}; add `loop_scope="{fixture.scope}"`',
+            fixable=keyword is not decorator
+            and self.ctx.qualify(decorator.func) == "pytest_asyncio.fixture"
+            and not any(k.arg == "loop_scope" for k in decorator.keywords),
+            fix_safety=FixSafety.UNSAFE,
         )

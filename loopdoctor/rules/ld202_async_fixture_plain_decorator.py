@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from loopdoctor.diagnostic import Severity
+from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.metadata.loops import anyio_or_trio_project, has_fixture_hook
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.fixes import Edit, FixSite
 
 
 class AsyncFixturePlainDecorator(Rule):
@@ -17,7 +21,27 @@ class AsyncFixturePlainDecorator(Rule):
         "An `async def` fixture decorated with `@pytest.fixture` in strict mode: users get a "
         "coroutine, not its value."
     )
+    fix_safety = FixSafety.SAFE
     tokens = (b"async def",)
+
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """``@pytest.fixture(...)`` -> ``@pytest_asyncio.fixture(...)``, same arguments."""
+        import libcst as cst
+
+        from loopdoctor.fixes import expression
+
+        name = site.node_of(cst.Name)
+        func = site.parent(name) if name is not None else None
+        if not isinstance(func, cst.FunctionDef):
+            return None
+        for decorator in func.decorators:
+            expr = decorator.decorator
+            target = expr.func if isinstance(expr, cst.Call) else expr
+            if site.qualify(target) == "pytest.fixture":
+                ref = site.reference("pytest_asyncio", "fixture", style="module")
+                return site.replace(target, expression(ref)) if ref else None
+        return None
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         ctx = self.ctx
@@ -42,4 +66,6 @@ class AsyncFixturePlainDecorator(Rule):
             "value (pytest 8.4 warns, pytest 9 errors); decorate it with "
             "`@pytest_asyncio.fixture` or set `asyncio_mode = auto`",
             at_name=True,
+            # With the plugin disabled the new decorator would not run the fixture either.
+            fixable=env.plugin_active,
         )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from loopdoctor.diagnostic import Severity
+from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.metadata.coroutines import (
     callee_name,
     coroutine_target,
@@ -12,6 +13,9 @@ from loopdoctor.metadata.coroutines import (
     discarded,
 )
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.fixes import Edit, FixSite
 
 #: Context managers that expect an error or a warning: an unawaited call there is the point.
 EXPECTATION_CONTEXTS = frozenset(
@@ -33,6 +37,23 @@ class MissingAwait(Rule):
     name = "missing-await"
     severity = Severity.ERROR
     summary = "A call to a coroutine function whose result is never awaited: the body never runs."
+    #: Unsafe: the awaited call now runs (that is the point), and its result replaces a coroutine.
+    fix_safety = FixSafety.UNSAFE
+
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """``coro()`` -> ``await coro()`` (parenthesised before ``.attr``, ``[i]`` or ``()``)."""
+        import libcst as cst
+
+        call = site.node_of(cst.Call)
+        if call is None:
+            return None
+        parent = site.parent(call)
+        wrap = (isinstance(parent, cst.Attribute | cst.Subscript) and parent.value is call) or (
+            isinstance(parent, cst.Call) and parent.func is call
+        )
+        parens = {"lpar": [cst.LeftParen()], "rpar": [cst.RightParen()]} if wrap else {}
+        return site.replace(call, cst.Await(expression=call, **parens))
 
     def visit_Call(self, node: ast.Call) -> None:
         parent = self.ctx.parent(node)
@@ -57,7 +78,18 @@ class MissingAwait(Rule):
             node,
             f"`{target.short}` is never awaited: it only creates a coroutine "
             f"({target.description}), so {consequence}; {advice}",
+            fixable=in_async and self.await_allowed(node),
         )
+
+    def await_allowed(self, node: ast.Call) -> bool:
+        """``await`` is valid here and means the same: not in a generator expression (it would
+        turn into an async generator), a lambda or a class body nested in the ``async def``."""
+        for ancestor in self.ctx.ancestors(node):
+            if isinstance(ancestor, ast.AsyncFunctionDef):
+                return True
+            if isinstance(ancestor, ast.GeneratorExp | ast.Lambda | ast.ClassDef | ast.FunctionDef):
+                return False
+        return False
 
     def expects_failure(self, node: ast.Call) -> bool:
         """Inside ``pytest.raises``/``warns`` or ``assertRaises``/``assertWarns``: deliberate."""

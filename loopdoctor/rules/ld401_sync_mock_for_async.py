@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from loopdoctor.diagnostic import Severity
+from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo
 from loopdoctor.knowledge import ASYNC_MOCK, SYNC_MOCKS
@@ -12,6 +13,12 @@ from loopdoctor.metadata.coroutines import coroutine_function
 from loopdoctor.metadata.mocks import mock_kind, normalise_mocker, sync_mock_call
 from loopdoctor.metadata.strings import static_string
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.fixes import Edit, FixSite
+
+#: The sync mocks whose AsyncMock twin takes the same arguments.
+_FIXABLE_MOCKS = frozenset({"unittest.mock.Mock", "unittest.mock.MagicMock"})
 
 PATCH = "unittest.mock.patch"
 PATCH_OBJECT = "unittest.mock.patch.object"
@@ -24,7 +31,25 @@ class SyncMockForAsync(Rule):
     summary = (
         "A Mock/MagicMock replaces an `async def` (or is awaited): awaiting it raises TypeError."
     )
+    fix_safety = FixSafety.SAFE
     tokens = (b"Mock", b"mock")
+
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """``MagicMock(...)`` / ``new_callable=mock.Mock`` -> ``AsyncMock``, import handled."""
+        import libcst as cst
+
+        from loopdoctor.fixes import expression
+
+        node = site.node_of(cst.Call, cst.Name, cst.Attribute)
+        target = node.func if isinstance(node, cst.Call) else node
+        if isinstance(target, cst.Attribute):  # mock.MagicMock, mocker.Mock, um.MagicMock
+            return site.replace(target.attr, cst.Name("AsyncMock"))
+        if not isinstance(target, cst.Name):
+            return None
+        qualname = site.qualify(target) or "unittest.mock.Mock"
+        ref = site.reference(qualname.rsplit(".", 1)[0], "AsyncMock")
+        return site.replace(target, expression(ref)) if ref else None
 
     # -- patch(...), patch.object(...), monkeypatch.setattr(...) ----------------------------------
     def visit_Call(self, node: ast.Call) -> None:
@@ -93,6 +118,7 @@ class SyncMockForAsync(Rule):
                         f"`{self.mock_name(node.value)}`: code that awaits what the dependency "
                         "provides gets a non-awaitable mock (TypeError: object MagicMock can't be "
                         "used in 'await' expression); use `AsyncMock`",
+                        fixable=self.fixable(node.value),
                     )
                 continue
             if func is not None:
@@ -119,6 +145,7 @@ class SyncMockForAsync(Rule):
             f"`{chain}(...)` is awaited but `{root}` is a `{kind.rsplit('.', 1)[-1]}`: calling it "
             "returns a MagicMock, which cannot be awaited (TypeError); use `AsyncMock` for "
             "async callables",
+            fixable=False,  # the mock is made elsewhere; which call to change is not certain
         )
 
     def root_is_plain_mock(self, node: ast.AST, root: str) -> bool:
@@ -178,6 +205,13 @@ class SyncMockForAsync(Rule):
         kind = mock_kind(self.ctx, expr) or "Mock"
         return kind.rsplit(".", 1)[-1]
 
+    def fixable(self, node: ast.AST) -> bool:
+        """A Mock/MagicMock spelled as a name or attribute: AsyncMock(...) is the same call."""
+        target = node.func if isinstance(node, ast.Call) else node
+        return mock_kind(self.ctx, node) in _FIXABLE_MOCKS and isinstance(
+            target, ast.Name | ast.Attribute
+        )
+
     def report_replacement(self, node: ast.AST, func: FunctionInfo) -> None:
         self.report(
             node,
@@ -185,4 +219,5 @@ class SyncMockForAsync(Rule):
             "and awaiting a sync mock's result raises TypeError (\"object MagicMock can't be used "
             "in 'await' expression\"); use `AsyncMock` (a plain `patch()` without `new=` already "
             "makes one)",
+            fixable=self.fixable(node),
         )

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.extract import dotted
 from loopdoctor.metadata.async_mocks import ASYNC, MockScope, MockValue
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.fixes import Edit, FixSite
 
 #: Call assertions and the await assertion that is meant.
 AWAITED_FORM = {
@@ -33,8 +37,20 @@ class CalledNotAwaitedAssert(Rule):
     name = "called-not-awaited-assert"
     severity = Severity.WARNING
     summary = "`assert_called*` on an AsyncMock passes even if the coroutine was never awaited."
-    fix_safety = FixSafety.NONE
+    #: Unsafe: the stricter assertion fails where the code under test forgets to await.
+    fix_safety = FixSafety.UNSAFE
     tokens = (b"assert_called", b"assert_any_call", b"assert_has_calls")
+
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """``m.assert_called_once_with(x)`` -> ``m.assert_awaited_once_with(x)``."""
+        import libcst as cst
+
+        call = site.node_of(cst.Call)
+        if call is None or not isinstance(call.func, cst.Attribute):
+            return None
+        wanted = AWAITED_FORM.get(call.func.attr.value)
+        return site.replace(call.func.attr, cst.Name(wanted)) if wanted else None
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from loopdoctor.diagnostic import Severity
+from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.metadata.engines import analyse_engine, engine_site
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.fixes import Edit, FixSite
+
+#: Keywords only a queue pool accepts: with them, NullPool raises TypeError at engine creation.
+_QUEUE_POOL_KWARGS = ("pool_size", "max_overflow", "pool_timeout", "pool_use_lifo")
 
 
 class PooledEngineAcrossLoops(Rule):
@@ -16,7 +23,21 @@ class PooledEngineAcrossLoops(Rule):
     summary = (
         "A pooled async engine outlives the event loop that uses it (connections cross loops)."
     )
+    fix_safety = FixSafety.SAFE
     tokens = (b"create_async_engine",)
+
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """``create_async_engine(url)`` -> ``create_async_engine(url, poolclass=NullPool)``."""
+        import libcst as cst
+
+        from loopdoctor.fixes import add_keyword, expression, keyword
+
+        call = site.node_of(cst.Call)
+        ref = site.reference(("sqlalchemy.pool", "sqlalchemy"), "NullPool")
+        if call is None or ref is None:
+            return None
+        return site.replace(call, add_keyword(call, keyword("poolclass", expression(ref))))
 
     def visit_Call(self, node: ast.Call) -> None:
         project = self.ctx.project
@@ -57,6 +78,10 @@ class PooledEngineAcrossLoops(Rule):
             "`poolclass=NullPool` for tests, or run its users on one loop "
             '(`loop_scope="session"`)',
             related=related,
+            # Certain only when nothing else configures the pool (a queue-pool keyword or a
+            # ``**kwargs`` that may carry one would make NullPool raise or be overridden).
+            fixable=site.poolclass is None
+            and not any(k.arg is None or k.arg in _QUEUE_POOL_KWARGS for k in node.keywords),
         )
 
     @staticmethod

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.knowledge import canonical
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.fixes import Edit, FixSite
 
 CLIENTS = {
     "httpx.AsyncClient": ("ASGITransport", "AsyncClient"),
@@ -19,8 +23,35 @@ class AsyncClientAppShortcut(Rule):
     name = "asyncclient-app-shortcut"
     severity = Severity.ERROR
     summary = "`httpx.AsyncClient(app=...)` was deprecated in httpx 0.27 and removed in 0.28."
-    fix_safety = FixSafety.NONE
+    fix_safety = FixSafety.SAFE
     tokens = (b"app=", b"app =")
+
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """``AsyncClient(app=x)`` -> ``AsyncClient(transport=ASGITransport(app=x))``."""
+        import libcst as cst
+
+        from loopdoctor.fixes import expression, keyword_arg
+
+        call = site.node_of(cst.Call)
+        if call is None or keyword_arg(call, "transport") is not None:
+            return None
+        app = keyword_arg(call, "app")
+        qualname = canonical(site.qualify(call.func))
+        if app is None or qualname not in CLIENTS:
+            return None
+        home, transport = qualname.rsplit(".", 1)[0], CLIENTS[qualname][0]
+        # Mirror the client's spelling: `httpx.AsyncClient` -> `httpx.ASGITransport`.
+        style = "module" if isinstance(call.func, cst.Attribute) else "name"
+        ref = site.reference(home, transport, style=style)
+        if ref is None:
+            return None
+        inner = cst.Call(
+            func=expression(ref), args=[app.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+        )
+        new = app.with_changes(keyword=cst.Name("transport"), value=inner)
+        args = [new if arg is app else arg for arg in call.args]
+        return site.replace(call, call.with_changes(args=args))
 
     def visit_Call(self, node: ast.Call) -> None:
         app = next((k for k in node.keywords if k.arg == "app"), None)

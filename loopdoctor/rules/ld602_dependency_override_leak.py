@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from loopdoctor.diagnostic import FixSafety, Severity
-from loopdoctor.index.extract import dotted
+from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
 from loopdoctor.index.types import produced_values
 from loopdoctor.knowledge import canonical
 from loopdoctor.metadata.fastapi_app import APP_TYPES, constructor_kind, resolve_app
 from loopdoctor.project import ProjectIndex
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from loopdoctor.fixes import Edit, FixSite
 
 OVERRIDES = "dependency_overrides"
 _CLEANUP_METHODS = frozenset({"clear", "pop", "popitem"})
@@ -36,8 +42,31 @@ class DependencyOverrideLeak(Rule):
         "`app.dependency_overrides[...] = ...` in a test or fixture with no cleanup: the fake "
         "leaks into later tests."
     )
-    fix_safety = FixSafety.NONE
+    #: Unsafe: ``clear()`` also drops overrides other fixtures installed, and a fixture that
+    #: returned its value becomes a generator fixture.
+    fix_safety = FixSafety.UNSAFE
     tokens = (b"dependency_overrides",)
+
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """In the fixture: ``return x`` -> ``yield x`` (or ``yield`` added), then ``.clear()``."""
+        import libcst as cst
+
+        node = site.node_of(cst.Assign, cst.Call)
+        receiver = _cst_receiver(node) if node is not None else None
+        func = site.enclosing_function(node) if node is not None else None
+        if receiver is None or func is None or not isinstance(func.body, cst.IndentedBlock):
+            return None
+        body = list(func.body.body)
+        if not _cst_yields(func):
+            last = body[-1]
+            returned = last.body[0] if isinstance(last, cst.SimpleStatementLine) else None
+            if isinstance(returned, cst.Return):
+                body[-1] = last.with_changes(body=[cst.Expr(cst.Yield(value=returned.value))])
+            else:
+                body.append(cst.parse_statement("yield\n"))
+        body.append(cst.parse_statement(f"{site.code(receiver)}.{OVERRIDES}.clear()\n"))
+        return site.replace(func, func.with_changes(body=func.body.with_changes(body=body)))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
@@ -95,7 +124,22 @@ class DependencyOverrideLeak(Rule):
             "later test (in any module) silently gets the fake dependency; clean up after the "
             f"test (`yield`, then `{app_name}.dependency_overrides.clear()` or `.pop(dep)`, or "
             "an autouse fixture that clears them)",
+            fixable=self.fixable(node, receiver, owner),
         )
+
+    def fixable(self, node: ast.AST, receiver: ast.AST, owner: FunctionInfo) -> bool:
+        """A fixture that sets the override in its own body and returns (or yields) once at the
+        end: the cleanup has one certain place, after its ``yield``."""
+        func = owner.node
+        if owner.fixture is None or self.ctx.enclosing_def(node) is not func:
+            return False
+        if dotted(receiver) is None or func.body[0].lineno == func.lineno:
+            return False
+        own = list(iter_own_nodes(func))
+        returns = [n for n in own if isinstance(n, ast.Return)]
+        if any(isinstance(n, ast.Yield | ast.YieldFrom) for n in own):
+            return not returns
+        return not returns or (len(returns) == 1 and func.body[-1] is returns[0])
 
     def fresh_app(self, receiver: ast.AST, at: ast.AST, owner: FunctionInfo) -> bool:
         """The overrides are on an app built for this test alone (a local or function fixture)."""
@@ -245,3 +289,45 @@ def _cleans_after(func: ast.AST, override: ast.AST) -> bool:
         if isinstance(node, ast.Try) and any(_has_cleanup(s) for s in node.finalbody):
             return True
     return False
+
+
+def _cst_receiver(node: cst.CSTNode) -> cst.BaseExpression | None:
+    """``app`` in ``app.dependency_overrides[k] = v`` / ``= {...}`` / ``.update(...)``."""
+    import libcst as cst
+
+    if isinstance(node, cst.Assign):
+        for target in node.targets:
+            expr = target.target
+            if isinstance(expr, cst.Subscript):
+                expr = expr.value
+            if isinstance(expr, cst.Attribute) and expr.attr.value == OVERRIDES:
+                return expr.value
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        owner = node.func.value
+        if isinstance(owner, cst.Attribute) and owner.attr.value == OVERRIDES:
+            return owner.value
+    return None
+
+
+def _cst_yields(func: cst.FunctionDef) -> bool:
+    """The def's own body yields (nested defs, lambdas and classes do not count)."""
+    import libcst as cst
+
+    class Finder(cst.CSTVisitor):
+        found = False
+
+        def visit_Yield(self, node: cst.Yield) -> None:
+            self.found = True
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+    finder = Finder()
+    func.body.visit(finder)
+    return finder.found
