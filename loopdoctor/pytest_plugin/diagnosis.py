@@ -73,6 +73,36 @@ SYMPTOMS: tuple[Symptom, ...] = (
         ("LD506",),
     ),
     Symptom(
+        "_scoped_runner with a",
+        "pytest-asyncio cannot run this async fixture: its cache scope is wider than its loop "
+        "scope (ScopeMismatch on the loop runner), e.g. a session fixture while "
+        "asyncio_default_fixture_loop_scope is function",
+        ("LD106", "LD107"),
+    ),
+    Symptom(
+        "fixture event_loop with a",
+        "a wider-scoped fixture requests the function-scoped event_loop (pytest-asyncio <1.0): "
+        "its loop scope is narrower than its cache scope",
+        ("LD106", "LD101", "LD102"),
+    ),
+    Symptom(
+        "fixture 'event_loop' not found",
+        "the event_loop fixture was removed in pytest-asyncio 1.0; tests and fixtures that "
+        "request it (or redefine it) no longer work",
+        ("LD102", "LD101"),
+    ),
+    Symptom(
+        "async def functions are not natively supported",
+        "an async test ran without any asyncio marker or auto mode: its body never executed",
+        ("LD201",),
+    ),
+    Symptom(
+        "requested an async fixture",
+        "a test received an async fixture that no plugin ran (e.g. @pytest.fixture on an async "
+        "def in strict mode): it got a coroutine/async generator instead of the value",
+        ("LD202", "LD204"),
+    ),
+    Symptom(
         "Task was destroyed but it is pending",
         "a task was created and dropped without being awaited or cancelled; its loop went away "
         "while it was still running",

@@ -57,6 +57,14 @@ def test_format_size() -> None:
         ),
         ("<Queue at 0x1 maxsize=1> is bound to a different event loop", ["LD501", "LD106"]),
         ("Task was destroyed but it is pending!", ["LD303"]),
+        (
+            "ScopeMismatch: You tried to access the function scoped fixture "
+            "_function_scoped_runner with a session scoped request object.",
+            ["LD106", "LD107"],
+        ),
+        ("fixture 'event_loop' not found", ["LD102", "LD101"]),
+        ("async def functions are not natively supported.", ["LD201"]),
+        ("'test_value' requested an async fixture 'value', with no plugin", ["LD202", "LD204"]),
     ],
 )
 def test_symptoms_map_to_static_rules(message: str, rules: list[str]) -> None:
