@@ -99,8 +99,9 @@ def reference(
 ) -> tuple[str, ImportNeed | None] | None:
     """The text that names ``<module>.<name>`` in this file, and the import to add, if any.
 
-    ``modules`` lists equivalent homes (``sqlalchemy.pool``, ``sqlalchemy``), the first one is
-    used for a new import. ``style`` picks the new import's form: ``"name"`` adds
+    ``modules`` lists equivalent homes (``sqlalchemy.pool``, ``sqlalchemy``): a name already
+    imported from any of them is reused; anything new (an alias, a new import) uses the first,
+    the canonical one, which every supported version has. ``style`` picks the new import's form: ``"name"`` adds
     ``from module import name``, ``"module"`` adds ``import module`` and writes ``module.name``.
     None when the name to bind is already used for something else (the fix is not certain).
     """
@@ -116,20 +117,20 @@ def reference(
                 isinstance(imp, cst.ImportFrom)
                 and not imp.relative
                 and imp.module is not None
-                and dotted_name(imp.module) in modules
+                and dotted_name(imp.module) == modules[0]
                 and not isinstance(imp.names, cst.ImportStar)
             ):
-                return name, ImportNeed(dotted_name(imp.module) or modules[0], name)
+                return name, ImportNeed(modules[0], name)
     # ``import unittest.mock as um`` / ``from unittest import mock`` -> um.AsyncMock
     for local, full in imports.items():
-        if full in modules:
+        if full == modules[0]:
             return f"{local}.{name}", None
     # ``import unittest.mock`` binds ``unittest`` with the submodule loaded -> unittest.mock.X
     for imp in _top_level_imports(module):
         if isinstance(imp, cst.Import):
             for alias in imp.names:
                 full = dotted_name(alias.name)
-                if alias.asname is None and full in modules:
+                if alias.asname is None and full == modules[0]:
                     return f"{full}.{name}", None
     home = modules[0]
     if style == "module":

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from loopdoctor.diagnostic import Severity
+from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.facts import ModuleInfo
 from loopdoctor.knowledge import SYNC_TEST_CLIENT, canonical
 from loopdoctor.metadata.engines import EngineSite
@@ -18,9 +19,14 @@ from loopdoctor.metadata.sessions import any_engine_site, is_async_engine_call
 from loopdoctor.project import ProjectIndex
 from loopdoctor.rule import Rule
 
+if TYPE_CHECKING:
+    from loopdoctor.fixes import Edit, FixSite
+
 _STATIC = "sqlalchemy.pool.StaticPool"
 _PER_THREAD = "sqlalchemy.pool.SingletonThreadPool"
 _NO_POOL = "sqlalchemy.pool.NullPool"
+#: Keywords only a queue pool accepts: StaticPool raises TypeError on them.
+_QUEUE_POOL_KWARGS = ("pool_size", "max_overflow", "pool_timeout", "pool_use_lifo")
 
 
 class MemorySqliteWithoutStaticPool(Rule):
@@ -31,7 +37,50 @@ class MemorySqliteWithoutStaticPool(Rule):
         "An in-memory SQLite engine whose pool gives other threads or connections a "
         "different, empty database ('no such table')."
     )
+    fix_safety = FixSafety.SAFE
     tokens = (b"sqlite",)
+
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """``poolclass=StaticPool`` (set or replaced); sync engines also get
+        ``connect_args={"check_same_thread": False}`` when they have no ``connect_args``."""
+        import libcst as cst
+
+        from loopdoctor.fixes import add_keyword, expression, keyword, keyword_arg
+
+        call = site.node_of(cst.Call)
+        ref = site.reference(("sqlalchemy.pool", "sqlalchemy"), "StaticPool")
+        if call is None or ref is None:
+            return None
+        current = keyword_arg(call, "poolclass")
+        if current is not None:
+            args = [a.with_changes(value=expression(ref)) if a is current else a for a in call.args]
+            new = call.with_changes(args=args)
+        else:
+            new = add_keyword(call, keyword("poolclass", expression(ref)))
+        is_async = (site.qualify(call.func) or "").endswith("create_async_engine")
+        if not is_async and keyword_arg(call, "connect_args") is None:
+            value = expression('{"check_same_thread": False}')
+            new = add_keyword(new, keyword("connect_args", value))
+        return site.replace(call, new)
+
+    def fixable(self, node: ast.Call, is_async: bool) -> bool:
+        """Nothing else configures the pool, and a sync engine has no ``connect_args`` yet."""
+        names = [k.arg for k in node.keywords]
+        if None in names or any(k in names for k in _QUEUE_POOL_KWARGS):
+            return False
+        qualname = self.ctx.qualify(node.func) or ""
+        if is_async != qualname.endswith("create_async_engine"):
+            return False  # the fix tells async from sync by the callee's name
+        args = next((k.value for k in node.keywords if k.arg == "connect_args"), None)
+        return (
+            is_async
+            or args is None
+            or (isinstance(args, ast.Dict)
+            and any(
+                isinstance(k, ast.Constant) and k.value == "check_same_thread" for k in args.keys
+            ))
+        )
 
     def visit_Call(self, node: ast.Call) -> None:
         project, mod = self.ctx.project, self.ctx.module
@@ -59,6 +108,7 @@ class MemorySqliteWithoutStaticPool(Rule):
                 + ", so tables created on one are missing on the next ('no such table'); use "
                 "`poolclass=StaticPool`"
                 + ("" if is_async else ' with `connect_args={"check_same_thread": False}`'),
+                fixable=self.fixable(node, is_async),
             )
             return
         if is_async or shared_cache:
@@ -79,6 +129,7 @@ class MemorySqliteWithoutStaticPool(Rule):
                     client_call, "TestClient runs the app in a portal thread", client_mod.path
                 )
             ],
+            fixable=self.fixable(node, is_async),
         )
 
 

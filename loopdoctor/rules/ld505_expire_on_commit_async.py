@@ -9,11 +9,15 @@ session a test builds for itself and never commits is not.
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
-from loopdoctor.diagnostic import Severity
+from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.metadata.sessions import has_star_kwargs, kwarg, session_construct_kind
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.fixes import Edit, FixSite
 
 
 class ExpireOnCommitAsync(Rule):
@@ -24,7 +28,20 @@ class ExpireOnCommitAsync(Rule):
         "An async session or sessionmaker without `expire_on_commit=False`: attribute reads "
         "after commit() raise MissingGreenlet."
     )
+    fix_safety = FixSafety.SAFE
     tokens = (b"AsyncSession", b"async_sessionmaker")
+
+    @classmethod
+    def fix(cls, site: FixSite) -> Edit | None:
+        """``async_sessionmaker(e)`` -> ``async_sessionmaker(e, expire_on_commit=False)``."""
+        import libcst as cst
+
+        from loopdoctor.fixes import add_keyword, keyword
+
+        call = site.node_of(cst.Call)
+        if call is None:
+            return None
+        return site.replace(call, add_keyword(call, keyword("expire_on_commit", cst.Name("False"))))
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
