@@ -337,6 +337,23 @@ class ModuleExtractor:
                     info.pytestmark = self.marks_of_value(stmt.value)
                 if "pytest_plugins" in names and stmt.value is not None:
                     info.pytest_plugins = _string_list(stmt.value)
+            elif (
+                isinstance(stmt, ast.AugAssign)
+                and isinstance(stmt.target, ast.Name)
+                and stmt.target.id == "pytestmark"
+            ):
+                info.pytestmark.extend(self.marks_of_value(stmt.value))  # pytestmark += [...]
+            elif (
+                isinstance(stmt, ast.Expr)
+                and isinstance(stmt.value, ast.Call)
+                and isinstance(stmt.value.func, ast.Attribute)
+                and isinstance(stmt.value.func.value, ast.Name)
+                and stmt.value.func.value.id == "pytestmark"
+                and stmt.value.func.attr in ("append", "extend", "insert")
+                and stmt.value.args
+            ):
+                # pytestmark = [] then pytestmark.append(mark) / .extend([...]) / .insert(0, m)
+                info.pytestmark.extend(self.marks_of_value(stmt.value.args[-1]))
         return info
 
     def class_info(self, node: ast.ClassDef) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class ProjectAsyncFacts:
     uses_anyio_or_trio: bool = False
     nest_asyncio: bool = False
     runs_any_coroutine_test: bool = False  # aiohttp's legacy plugin, pytest-tornasync
+    anyio_auto: bool = False  # ``anyio_mode = auto`` (AnyIO 4.11+): anyio runs every async test
 
 
 _FACTS: weakref.WeakKeyDictionary[ProjectIndex, dict[Path, ProjectAsyncFacts]] = (
@@ -78,6 +80,8 @@ def project_facts(project: ProjectIndex, mod: ModuleInfo) -> ProjectAsyncFacts:
         facts.uses_anyio_or_trio = True
     if _CATCH_ALL_PLUGINS & set(settings.plugins):
         facts.runs_any_coroutine_test = True
+    if _anyio_auto_mode(settings.raw):
+        facts.anyio_auto = facts.uses_anyio_or_trio = True
     for other in list(project.modules.values()):
         if other.rootdir != mod.rootdir:
             continue
@@ -100,6 +104,23 @@ def project_facts(project: ProjectIndex, mod: ModuleInfo) -> ProjectAsyncFacts:
             facts.nest_asyncio = True
     per_root[mod.rootdir] = facts
     return facts
+
+
+def _anyio_auto_mode(raw: Mapping[str, str | list[str]]) -> bool:
+    """``anyio_mode = auto`` in the ini, or ``--anyio-mode[=]auto`` / ``-o anyio_mode=auto``."""
+    if str(raw.get("anyio_mode", "")).strip().lower() == "auto":
+        return True
+    addopts = raw.get("addopts", "")
+    tokens = addopts.split() if isinstance(addopts, str) else [str(t) for t in addopts]
+    for i, token in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token in ("--anyio-mode=auto", "-oanyio_mode=auto") or (
+            token in ("--anyio-mode", "-o", "--override-ini") and nxt in ("auto", "anyio_mode=auto")
+        ):
+            return True
+        if token.startswith("--override-ini=") and token.endswith("anyio_mode=auto"):
+            return True
+    return False
 
 
 def pytest_asyncio_active(project: ProjectIndex, mod: ModuleInfo) -> bool:
@@ -186,6 +207,30 @@ def foreign_test_base(project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo
     return False
 
 
+def fixture_param_marks(project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo) -> set[str]:
+    """Marks a test gets from its fixtures' ``params=[pytest.param(..., marks=...)]``."""
+    names: set[str] = set()
+    for use in project.closure(func, mod):
+        info = use.fixture.info
+        decorator = info.decorator
+        if not info.has_params or not isinstance(decorator, ast.Call):
+            continue
+        for keyword in decorator.keywords:
+            if keyword.arg != "params":
+                continue
+            for call in ast.walk(keyword.value):
+                if not isinstance(call, ast.Call):
+                    continue
+                for kw in call.keywords:
+                    if kw.arg != "marks":
+                        continue
+                    for node in ast.walk(kw.value):
+                        name = dotted(node) if isinstance(node, ast.Attribute) else None
+                        if name and (name.startswith("pytest.mark.") or name.startswith("mark.")):
+                            names.add(name.rsplit(".", 1)[1])
+    return names
+
+
 def requests_anyio_backend(project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo) -> bool:
     return any(use.fixture.name == "anyio_backend" for use in project.closure(func, mod)) or (
         "anyio_backend" in func.params
@@ -199,6 +244,7 @@ def test_runner(project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo) -> s
     conftest hook) may run it: rules stay silent then.
     """
     names = {m.name for m in inherited_marks(project, func, mod)}
+    names |= fixture_param_marks(project, func, mod)
     env = project.asyncio_env(mod)
     if "anyio" in names or requests_anyio_backend(project, func, mod):
         return "anyio"
@@ -208,6 +254,8 @@ def test_runner(project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo) -> s
         return "other"
     if "asyncio" in names and env.plugin_active:
         return "asyncio"
+    if project_facts(project, mod).anyio_auto:
+        return "anyio"
     if any(not transparent_decorator(d) for d in func.decorator_names):
         return "other"
     if foreign_test_base(project, func, mod) or has_runner_hook(project, mod):
