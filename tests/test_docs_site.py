@@ -1,0 +1,119 @@
+"""The documentation site builds with ``mkdocs build --strict`` and no warnings.
+
+Rule pages are generated from ``rules/*.md`` by ``docs/_hooks/rule_pages.py`` at build
+time; these tests check that every rule got a page, that the troubleshooting page covers
+the classic messages, and that SARIF's help URIs point at pages that exist. Skipped when
+mkdocs-material is not installed, except under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loopdoctor.output.sarif import DOCS_BASE_URL, rule_help_uri
+from loopdoctor.rules import all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+CLASSIC_MESSAGES = [
+    "attached to a different loop",
+    "Event loop is closed",
+    "another operation is in progress",
+    "greenlet_spawn has not been called",
+    "fixture 'event_loop' not found",
+    "ScopeMismatch",
+    "_function_scoped_runner",
+    "was never awaited",
+    "Task was destroyed but it is pending",
+    "object MagicMock can't be used in 'await' expression",
+    "is bound to a different event loop",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    missing = [m for m in ("mkdocs", "material") if importlib.util.find_spec(m) is None]
+    if missing:
+        reason = f"{', '.join(missing)} not installed (pip install mkdocs mkdocs-material)"
+        if IN_CI:
+            pytest.fail(reason + " (required under CI=true)")
+        pytest.skip(reason)
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-d", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    warnings = [line for line in output.splitlines() if re.match(r"^\s*(WARNING|ERROR)\b", line)]
+    assert not warnings, "\n".join(warnings)
+    return out
+
+
+def page(site: Path, path: str) -> str:
+    return (site / path / "index.html").read_text(encoding="utf-8")
+
+
+def page_text(site: Path, path: str) -> str:
+    """A page's text without tags (code highlighting splits code into many spans)."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", page(site, path)))
+
+
+def test_every_rule_has_a_generated_page(site: Path) -> None:
+    codes = sorted(p.stem for p in (ROOT / "rules").glob("LD*.md"))
+    assert codes == list(all_rules())
+    index = page(site, "rules")
+    for code, rule in all_rules().items():
+        html = page(site, f"rules/{code}")
+        assert rule.name in html and "What it does" in html and "Why is this bad?" in html
+        assert f'href="{code}/"' in index
+    assert not (ROOT / "docs" / "rules").exists()  # generated at build time, never copied
+
+
+def test_sarif_help_uris_point_at_the_site(site: Path) -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert f"site_url: {DOCS_BASE_URL}\n" in config
+    for code in all_rules():
+        relative = rule_help_uri(code).removeprefix(DOCS_BASE_URL)
+        assert (site / relative / "index.html").is_file(), relative
+
+
+def test_troubleshooting_covers_the_classic_messages(site: Path) -> None:
+    text = page_text(site, "troubleshooting")
+    for message in CLASSIC_MESSAGES:
+        assert message in text, message
+
+
+@pytest.mark.parametrize(
+    ("path", "needles"),
+    [
+        ("getting-started", ["loopdoctor check", "loopdoctor explain"]),
+        ("configuration", ["per-file-ignores", "asyncio_default_fixture_loop_scope"]),
+        ("cli", ["--stdin-filename", "--output-format", "rules --output-format json"]),
+        ("runtime", ["--loop-report"]),
+        ("migration", ["loop_scope", "event_loop", "strict"]),
+        ("github-actions", ["upload-sarif", "--output-format github"]),
+        ("editors-and-ruff", ["external = [", "# noqa: LD301"]),
+        ("adding-a-rule", ["Adding a rule"]),
+    ],
+)
+def test_pages_are_in_the_site(site: Path, path: str, needles: list[str]) -> None:
+    text = page_text(site, path)
+    for needle in needles:
+        assert needle in text, (path, needle)
