@@ -224,7 +224,7 @@ def _render_rich_formats(output_format: str, findings, errors, no_color: bool, s
     if output_format == "sarif":
         from loopdoctor.output.sarif import render_sarif
 
-        click.echo(render_sarif(findings, errors))
+        click.echo(render_sarif(findings, errors, overrides=dict([stdin]) if stdin else None))
     elif output_format == "github":
         from loopdoctor.output.github import render_github
 
@@ -234,8 +234,7 @@ def _render_rich_formats(output_format: str, findings, errors, no_color: bool, s
     else:
         from loopdoctor.output.full import render_full
 
-        overrides = {stdin[0]: stdin[1].decode("utf-8", "replace")} if stdin else None
-        render_full(_console(no_color), findings, errors, overrides)
+        render_full(_console(no_color), findings, errors, dict([stdin]) if stdin else None)
 
 
 def _rank_by_runtime(findings, report_path: Path):

@@ -151,12 +151,40 @@ def test_sarif_with_file_errors_and_outside_paths_validates(
     assert notes[0]["message"]["text"] == "binary file"
 
 
-def test_sarif_emits_no_fixes_until_findings_carry_edits(project: Path) -> None:
-    # Findings expose only FixSafety today; a SARIF ``fix`` needs concrete replacements.
-    code, out, _ = run("check", "--output-format", "sarif", "--select", "LD")
+def test_sarif_fixes_replay_to_the_fixed_text(sarif_schema: dict, project: Path) -> None:
+    code, out, _ = run("check", "--output-format", "sarif")
     assert code == 1
-    results = json.loads(out)["runs"][0]["results"]
-    assert results and all("fixes" not in r for r in results)
+    log = json.loads(out)
+    validate(log, sarif_schema)
+    (result,) = log["runs"][0]["results"]
+    assert result["ruleId"] == "LD301"
+    (fix,) = result["fixes"]
+    assert "unsafe fix" in fix["description"]["text"]
+    (change,) = fix["artifactChanges"]
+    assert change["artifactLocation"] == {"uri": "tests/test_bad.py", "uriBaseId": "%SRCROOT%"}
+    text = (project / "tests" / "test_bad.py").read_text()
+    for replacement in sorted(
+        change["replacements"], key=lambda r: -r["deletedRegion"]["charOffset"]
+    ):
+        region = replacement["deletedRegion"]
+        start, end = region["charOffset"], region["charOffset"] + region["charLength"]
+        text = text[:start] + replacement["insertedContent"]["text"] + text[end:]
+    assert "    await helper()\n" in text and "    helper()\n" not in text
+
+
+def test_findings_without_a_fix_get_no_sarif_fixes(project: Path) -> None:
+    code, out, _ = run("check", "--output-format", "sarif", "--select", "LD303")
+    assert code == 0
+    assert json.loads(out)["runs"][0]["results"] == []
+    finding = Finding(
+        "LD303",
+        "dangling-task",
+        Severity.WARNING,
+        "m",
+        Location(project / "tests" / "test_bad.py", 12, 5, 12, 13),
+    )
+    log = sarif_log([finding], [], cwd=project)
+    assert "fixes" not in log["runs"][0]["results"][0]
 
 
 def test_page_sections_follow_the_fixed_layout() -> None:
@@ -219,7 +247,6 @@ def test_full_frame_underlines_the_span(tmp_path: Path, monkeypatch: pytest.Monk
         Severity.ERROR,
         "never awaited",
         Location(path, 3, 9, 3, 15),
-        fix=FixSafety.SAFE,
         related=(Related(Location(other, 3, 5, 3, 9), "defined here"),),
     )
     console, buffer = pinned_console()
@@ -244,7 +271,6 @@ def test_full_frame_underlines_the_span(tmp_path: Path, monkeypatch: pytest.Monk
               |     ^^^^
             4 |     pass
               |
-          = fix: available (safe); run `loopdoctor check --fix`
           = help: loopdoctor explain LD301
         """
     )
@@ -260,6 +286,35 @@ def test_full_frame_elides_long_multiline_spans(tmp_path: Path) -> None:
     assert " 3 | line3" in out and "20 | line20" in out and "22 | line22" in out
     assert "15 | line15" not in out and ".. |  ..." in out
     assert "23 | line23" not in out
+
+
+def test_full_output_shows_the_fix_as_a_diff(project: Path) -> None:
+    code, out, _ = run("check", "--output-format", "full", "--no-color")
+    assert code == 1
+    assert "  = fix (unsafe): may change behaviour; apply with `loopdoctor check --fix " in out
+    assert (
+        "    --- a/tests/test_bad.py\n"
+        "    +++ b/tests/test_bad.py\n"
+        "    @@ -11,3 +11,3 @@\n"
+        "     async def test_a():\n"
+        "    -    helper()\n"
+        "    +    await helper()\n"
+        "         await asyncio.sleep(0)\n"
+    ) in out
+
+
+def test_full_frame_for_a_fixable_rule_without_a_certain_fix(tmp_path: Path) -> None:
+    path = tmp_path / "t.py"
+    path.write_text("x = 1\n")
+    finding = Finding(
+        "LD301", "missing-await", Severity.ERROR, "m", Location(path, 1, 1, 1, 2),
+        fix=FixSafety.SAFE,
+    )  # fmt: skip
+    console, buffer = pinned_console()
+    render_full(console, [finding], [])
+    out = buffer.getvalue()
+    assert "  = fix (safe): apply with `loopdoctor check --fix`\n" in out
+    assert "---" not in out  # the rule declined: no diff to show
 
 
 def test_full_output_from_the_cli(project: Path) -> None:
@@ -286,6 +341,15 @@ def test_stdin_is_checked_as_the_named_file(project: Path) -> None:
         stdin=BAD_TEST,
     )  # fmt: skip
     assert "12 |     helper()" in out
+    assert "+    await helper()" in out  # the fix preview works on stdin text too
+    code, out, _ = run(
+        "check", "--stdin-filename", "tests/test_edit.py", "-", "--output-format", "sarif",
+        stdin=BAD_TEST,
+    )  # fmt: skip
+    (result,) = json.loads(out)["runs"][0]["results"]
+    assert result["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"] == (
+        "tests/test_edit.py"
+    )
     code, out, _ = run("check", "--stdin-filename", "tests/test_edit.py", stdin="x = 1\n")
     assert code == 0 and out == ""
 

@@ -4,7 +4,7 @@ Modelled on ruff's and rustc's full output: a header line, ``-->`` with the loca
 numbered context lines, ``^`` under the offending span, then every related location with
 its own smaller frame (the root cause in a conftest is worth seeing, not only naming).
 Rendered as rich ``Text`` on an injected console so tests pin the width and colour.
-Fixes are not shown as diffs yet: findings carry only a safety flag, no edits.
+A finding whose rule has a fix shows it as a unified diff of that fix alone.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from loopdoctor.diagnostic import FileError, Finding, Location, Severity
+from loopdoctor.diagnostic import FileError, Finding, FixSafety, Location, Severity
 from loopdoctor.output import display_path
+from loopdoctor.output.fix_preview import ProposedFix, previews
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 #: Lines shown before and after the span; spans longer than MAX_SPAN_LINES are elided.
@@ -26,12 +27,17 @@ TAB_WIDTH = 4
 
 
 class SourceCache:
-    """Source lines by path, read once; ``overrides`` supplies text not on disk (stdin)."""
+    """Source lines by path, read once; ``overrides`` supplies bytes not on disk (stdin)."""
 
-    def __init__(self, overrides: Mapping[Path, str] | None = None) -> None:
+    def __init__(self, overrides: Mapping[Path, bytes] | None = None) -> None:
+        from loopdoctor.source import UnreadableSource, decode_source
+
         self._lines: dict[Path, list[str] | None] = {}
-        for path, text in (overrides or {}).items():
-            self._lines[path.absolute()] = text.splitlines()
+        for path, data in (overrides or {}).items():
+            try:
+                self._lines[path.absolute()] = decode_source(path, data).text.splitlines()
+            except UnreadableSource:
+                self._lines[path.absolute()] = None
 
     def lines(self, path: Path) -> list[str] | None:
         key = path.absolute()
@@ -95,7 +101,24 @@ def _where(location: Location) -> str:
     return f"{display_path(location.path)}:{location.line}:{location.column}"
 
 
-def finding_block(finding: Finding, sources: SourceCache) -> Text:
+_APPLY = {
+    FixSafety.SAFE: "apply with `loopdoctor check --fix`",
+    FixSafety.UNSAFE: "may change behaviour; apply with `loopdoctor check --fix --unsafe-fixes`",
+}
+
+
+def fix_diff(fix: ProposedFix) -> Text:
+    """The fix as a unified diff, indented under the finding, + and - lines coloured."""
+    text = Text()
+    for line in fix.diff_lines(display_path(fix.path)):
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+        if line.startswith("@@"):
+            style = "cyan"
+        text.append("    " + line + "\n", style=style)
+    return text
+
+
+def finding_block(finding: Finding, sources: SourceCache, fix: ProposedFix | None = None) -> Text:
     """The full rendering of one finding (no trailing newline)."""
     style = _STYLE[finding.severity]
     block = Text()
@@ -115,9 +138,11 @@ def finding_block(finding: Finding, sources: SourceCache) -> Text:
         if related_lines:
             block.append_text(source_frame(related.location, related_lines, "bold blue", "    "))
             block.append("\n")
-    if finding.fix.value != "none":
-        block.append("  = fix: ", style="bold")
-        block.append(f"available ({finding.fix.value}); run `loopdoctor check --fix`\n")
+    if finding.fix is not FixSafety.NONE:
+        block.append(f"  = fix ({finding.fix.value}): ", style="bold")
+        block.append(_APPLY[finding.fix] + "\n")
+        if fix is not None:
+            block.append_text(fix_diff(fix))
     block.append("  = help: ", style="bold")
     block.append(f"loopdoctor explain {finding.code}")
     return block
@@ -127,14 +152,16 @@ def render_full(
     console: Console,
     findings: list[Finding],
     errors: list[FileError],
-    overrides: Mapping[Path, str] | None = None,
+    overrides: Mapping[Path, bytes] | None = None,
 ) -> None:
     """Print every finding's block, a blank line between them, then the file errors."""
     sources = SourceCache(overrides)
+    fixes = previews(findings, overrides)
     for i, finding in enumerate(findings):
         if i:
             console.print()
-        console.print(finding_block(finding, sources), soft_wrap=True, highlight=False)
+        block = finding_block(finding, sources, fixes.get(i))
+        console.print(block, soft_wrap=True, highlight=False)
     for error in errors:
         line = Text()
         line.append(f"{display_path(error.path)}: ", style="bold")

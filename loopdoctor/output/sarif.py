@@ -5,21 +5,22 @@ dashboard can show a rule's help next to an old result), results pointing at
 ``%SRCROOT%``-relative URIs so the log stays valid when the checkout moves, related
 locations for cross-file findings, and file errors as tool notifications.
 
-Fixes: findings carry only ``FixSafety`` today (no edits are exposed to emitters), so no
-``fixes`` objects are emitted; ``fix_objects`` is the single place to add them once the
-autofix module exposes concrete replacements.
+Fixes: a finding whose rule has a fix gets one SARIF ``fix`` with the replacements of that
+fix applied alone (``loopdoctor.output.fix_preview``), as character-offset regions.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from loopdoctor import __version__
-from loopdoctor.diagnostic import FileError, Finding, Location, Severity
+from loopdoctor.diagnostic import FileError, Finding, FixSafety, Location, Severity
 from loopdoctor.output import display_path
+from loopdoctor.output.fix_preview import ProposedFix, previews
 
 #: The docs site; rule pages live at ``{DOCS_BASE_URL}rules/LD301/``. The one place to change it.
 DOCS_BASE_URL = "https://loopdoctor.readthedocs.io/en/latest/"
@@ -103,17 +104,41 @@ def physical_location(location: Location, cwd: Path) -> dict[str, Any]:
     }
 
 
-def fix_objects(finding: Finding) -> list[dict[str, Any]]:
-    """SARIF ``fix`` objects for a finding.
-
-    Empty until findings carry concrete edits: a ``fix`` needs ``artifactChanges`` with
-    replacement regions and text, and ``Finding.fix`` is only a safety flag.
-    """
-    del finding
-    return []
+_FIX_TEXT = {
+    FixSafety.SAFE: "safe fix (applied by `loopdoctor check --fix`)",
+    FixSafety.UNSAFE: "unsafe fix: may change behaviour (`loopdoctor check --fix --unsafe-fixes`)",
+}
 
 
-def result_dict(finding: Finding, rule_index: dict[str, int], cwd: Path) -> dict[str, Any]:
+def fix_objects(finding: Finding, fix: ProposedFix | None, cwd: Path) -> list[dict[str, Any]]:
+    """SARIF ``fix`` objects: the finding's fix as replacements of character ranges."""
+    if fix is None or finding.fix is FixSafety.NONE:
+        return []
+    replacements = [
+        {
+            "deletedRegion": {"charOffset": offset, "charLength": length},
+            "insertedContent": {"text": inserted},
+        }
+        for offset, length, inserted in fix.replacements()
+    ]
+    if not replacements:
+        return []
+    return [
+        {
+            "description": {"text": f"{finding.code} {finding.name}: {_FIX_TEXT[finding.fix]}"},
+            "artifactChanges": [
+                {
+                    "artifactLocation": _artifact_location(fix.path, cwd),
+                    "replacements": replacements,
+                }
+            ],
+        }
+    ]
+
+
+def result_dict(
+    finding: Finding, rule_index: dict[str, int], cwd: Path, fix: ProposedFix | None = None
+) -> dict[str, Any]:
     """One SARIF ``result``."""
     result: dict[str, Any] = {
         "ruleId": finding.code,
@@ -128,7 +153,7 @@ def result_dict(finding: Finding, rule_index: dict[str, int], cwd: Path) -> dict
             {"id": i, **physical_location(r.location, cwd), "message": {"text": r.message}}
             for i, r in enumerate(finding.related, start=1)
         ]
-    fixes = fix_objects(finding)
+    fixes = fix_objects(finding, fix, cwd)
     if fixes:
         result["fixes"] = fixes
     result["properties"] = {"name": finding.name, "fix": finding.fix.value}
@@ -136,14 +161,21 @@ def result_dict(finding: Finding, rule_index: dict[str, int], cwd: Path) -> dict
 
 
 def sarif_log(
-    findings: list[Finding], errors: list[FileError], cwd: Path | None = None
+    findings: list[Finding],
+    errors: list[FileError],
+    cwd: Path | None = None,
+    overrides: Mapping[Path, bytes] | None = None,
 ) -> dict[str, Any]:
-    """The whole SARIF log as a dict (tests validate this against the official schema)."""
+    """The whole SARIF log as a dict (tests validate this against the official schema).
+
+    ``overrides`` gives the bytes of files not read from disk (stdin), for fix previews.
+    """
     from loopdoctor.rules import all_rules
 
     cwd = (cwd or Path.cwd()).absolute()
     rules = list(all_rules().values())
     rule_index = {rule.code: i for i, rule in enumerate(rules)}
+    fixes = previews(findings, overrides)
     notifications = [
         {
             "level": "error",
@@ -166,7 +198,7 @@ def sarif_log(
         },
         "originalUriBaseIds": {SRCROOT: {"uri": cwd.as_uri() + "/"}},
         "columnKind": "unicodeCodePoints",
-        "results": [result_dict(f, rule_index, cwd) for f in findings],
+        "results": [result_dict(f, rule_index, cwd, fixes.get(i)) for i, f in enumerate(findings)],
         "invocations": [
             {
                 "executionSuccessful": not any("internal error" in e.reason for e in errors),
@@ -177,6 +209,11 @@ def sarif_log(
     return {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render_sarif(findings: list[Finding], errors: list[FileError], cwd: Path | None = None) -> str:
+def render_sarif(
+    findings: list[Finding],
+    errors: list[FileError],
+    cwd: Path | None = None,
+    overrides: Mapping[Path, bytes] | None = None,
+) -> str:
     """The SARIF log as indented JSON text."""
-    return json.dumps(sarif_log(findings, errors, cwd), indent=2)
+    return json.dumps(sarif_log(findings, errors, cwd, overrides), indent=2)
