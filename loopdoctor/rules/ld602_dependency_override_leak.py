@@ -148,6 +148,10 @@ class DependencyOverrideLeak(Rule):
             return False
         scope = self.ctx.enclosing_def(at)
         local = _assigned_value(scope, receiver.id) if scope is not None else None
+        while local is None and scope is not None and scope is not owner.node:
+            # A closure (a dependency, a callback) inside the test reads the test's local app.
+            scope = self.ctx.enclosing_def(scope)
+            local = _assigned_value(scope, receiver.id) if scope is not None else None
         if local is not None:
             return _builds_app(project, local, mod)
         if receiver.id in owner.params:

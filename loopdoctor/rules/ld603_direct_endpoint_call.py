@@ -6,6 +6,7 @@ import ast
 
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.metadata.fastapi_app import Route, marker_params, route_of
+from loopdoctor.project import ProjectIndex
 from loopdoctor.rule import Rule
 
 
@@ -36,7 +37,7 @@ class DirectEndpointCall(Rule):
         if found is None or found.function is None:
             return
         route = route_of(self.ctx.project, found.function, found.module)
-        if route is None:
+        if route is None or shadowed(self.ctx.project, route):
             return
         self.report_call(node, route)
 
@@ -82,6 +83,30 @@ class DirectEndpointCall(Rule):
             if name not in passed:
                 return name, default
         return None
+
+
+def shadowed(project: ProjectIndex, route: Route) -> bool:
+    """An earlier handler on the same app has the same method and path: this one is unreachable.
+
+    FastAPI/Starlette match the first registered route, so no request ever reaches the
+    handler; calling it directly is the only way a test can run its body.
+    """
+    if route.path is None:
+        return False
+    for other in list(route.module.functions.values()):
+        if other is route.handler or other.line >= route.handler.line:
+            continue
+        if not any(isinstance(d, ast.Call) for d in other.node.decorator_list):
+            continue
+        earlier = route_of(project, other, route.module)
+        if (
+            earlier is not None
+            and earlier.app.call is route.app.call
+            and earlier.method == route.method
+            and earlier.path == route.path
+        ):
+            return True
+    return False
 
 
 def endpoint_label(route: Route) -> str:
