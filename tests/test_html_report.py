@@ -292,3 +292,37 @@ def test_chromium_flags_a_broken_page(chromium: str, tmp_path: Path) -> None:
 def test_chromium_present_when_ci() -> None:
     if IN_CI:
         assert shutil.which("chromium") or os.path.exists(CHROMIUM)
+
+
+def test_write_html_is_atomic_and_readable(tmp_path: Path) -> None:
+    from loopdoctor.pytest_plugin.html_report import write_html
+
+    target = write_html(tmp_path / "out" / "report.html", minimal_report())
+    assert Path(target).read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert oct(Path(target).stat().st_mode & 0o777) == "0o644"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["report.html"]
+
+
+def _html_option_hooked_up() -> bool:
+    from loopdoctor.pytest_plugin import options
+
+    return any(flag == "--loop-report-html" for flag, *_ in options._FLAGS)
+
+
+@pytest.mark.skipif(
+    not _html_option_hooked_up(), reason="--loop-report-html is not wired into the plugin yet"
+)
+@pytest.mark.parametrize("how", ["flag", "ini"])
+def test_loop_report_html_option_writes_the_page(pytester: pytest.Pytester, how: str) -> None:
+    ini = "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
+    if how == "ini":
+        ini += "loop_report_html = out/report.html\n"
+    pytester.makeini(ini)
+    pytester.makepyfile(test_sample=SAMPLE_SUITE)
+    args = ["-p", "no:cacheprovider"]
+    if how == "flag":
+        args.append("--loop-report-html=out/report.html")
+    result = pytester.runpytest_subprocess(*args)
+    assert result.ret == 0, result.stdout.str()
+    page = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'id="rss-chart"' in page and "test_grows_memory" in page

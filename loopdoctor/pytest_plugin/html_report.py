@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import html
 import math
+import os
+import tempfile
 from collections.abc import Iterable
 from typing import Any
 
@@ -596,3 +598,26 @@ bars: each test's own change; red: the largest single growth.</p>
 </body>
 </html>
 """
+
+
+def write_html(path: str | os.PathLike[str], report: dict[str, Any]) -> str:
+    """Render ``report`` and write it to ``path`` atomically; return the absolute path.
+
+    Atomic (temporary file + ``os.replace``) so a CI artifact step never picks up half a page
+    when a run is interrupted while writing.
+    """
+    target = os.path.abspath(os.fspath(path))
+    directory = os.path.dirname(target)
+    os.makedirs(directory, exist_ok=True)
+    text = render_html(report)
+    fd, tmp = tempfile.mkstemp(prefix=".loop-report-", suffix=".html", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the page from artifact servers
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target
