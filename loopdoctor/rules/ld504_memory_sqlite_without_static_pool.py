@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loopdoctor.diagnostic import FixSafety, Severity
-from loopdoctor.index.facts import ModuleInfo
+from loopdoctor.index.facts import FunctionInfo, ModuleInfo
 from loopdoctor.knowledge import SYNC_TEST_CLIENT, canonical
 from loopdoctor.metadata.engines import EngineSite
 from loopdoctor.metadata.sessions import any_engine_site, is_async_engine_call
@@ -175,6 +175,16 @@ def _suite_facts(
     return result
 
 
+def _plain_test(mod: ModuleInfo, owner: ast.AST | None) -> FunctionInfo | None:
+    """The test function (not a fixture, not a helper) that ``owner`` is, if it is one."""
+    if owner is None:
+        return None
+    for func in mod.functions.values():
+        if func.node is owner:
+            return func if func.is_test and func.fixture is None else None
+    return None
+
+
 def _test_client_driving(
     project: ProjectIndex, mod: ModuleInfo, call: ast.Call
 ) -> tuple[ModuleInfo, ast.Call] | None:
@@ -188,6 +198,15 @@ def _test_client_driving(
     for client_mod, client_call in clients:
         if owner is not None and any(n is client_call for n in ast.walk(owner)):
             return client_mod, client_call
+    test = _plain_test(mod, owner)
+    if test is not None:
+        # An engine local to a test reaches an app only through a client that test gets from
+        # its fixtures; a test with no client fixture uses the engine in its own thread.
+        for use in project.closure(test, mod):
+            for client_mod, client_call in clients:
+                if any(n is client_call for n in ast.walk(use.fixture.func.node)):
+                    return client_mod, client_call
+        return None
     if (mod.is_test_module or mod.is_conftest) and overrides:
         return clients[0]
     if not (mod.is_test_module or mod.is_conftest) and not overrides:
