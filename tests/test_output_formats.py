@@ -227,6 +227,18 @@ def test_github_escapes_per_the_toolkit() -> None:
     assert render_github([info], []).startswith("::notice ")
 
 
+def test_github_says_when_annotations_are_capped() -> None:
+    path = Path("a.py").absolute()
+    findings = [
+        Finding("LD301", "missing-await", Severity.ERROR, "m", Location(path, i, 1, i, 2))
+        for i in range(1, 13)
+    ]
+    lines = render_github(findings, []).splitlines()
+    assert len(lines) == 13
+    assert lines[-1].startswith("::notice title=loopdoctor::12 errors reported; GitHub shows")
+    assert "::notice" not in render_github(findings[:10], [])
+
+
 # -- full ---------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,9 @@ from loopdoctor.diagnostic import FileError, Finding, Severity
 from loopdoctor.output import display_path
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+#: GitHub shows at most this many annotations of each kind per step (actions/toolkit docs,
+#: "problem-matchers.md"); the rest stay in the log only, so we say so in a final notice.
+ANNOTATIONS_PER_KIND = 10
 
 
 def escape_data(value: str) -> str:
@@ -48,10 +51,29 @@ def finding_command(finding: Finding) -> str:
 
 
 def render_github(findings: list[Finding], errors: list[FileError]) -> str:
-    """All findings, then file errors (as ``::error file=...::``), one command per line."""
+    """All findings, then file errors (as ``::error file=...::``), one command per line.
+
+    When a kind exceeds what GitHub displays per step, a last ``::notice`` says how many
+    annotations were emitted, so a reader knows to look at the log (or the SARIF upload).
+    """
     lines = [finding_command(f) for f in findings]
     lines.extend(
         _command("error", {"file": display_path(e.path), "title": "loopdoctor"}, e.reason)
         for e in errors
     )
+    counts = {kind: 0 for kind in ("error", "warning", "notice")}
+    for finding in findings:
+        counts[_COMMAND[finding.severity]] += 1
+    counts["error"] += len(errors)
+    over = {kind: n for kind, n in counts.items() if n > ANNOTATIONS_PER_KIND}
+    if over:
+        listed = ", ".join(f"{n} {kind}s" for kind, n in over.items())
+        lines.append(
+            _command(
+                "notice",
+                {"title": "loopdoctor"},
+                f"{listed} reported; GitHub shows only the first {ANNOTATIONS_PER_KIND} "
+                "annotations of each kind per step. Every finding is in this step's log.",
+            )
+        )
     return "\n".join(lines)
