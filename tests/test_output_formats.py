@@ -131,6 +131,8 @@ def test_sarif_rule_objects_carry_help_from_the_pages(sarif_schema: dict) -> Non
     for code, rule in rules.items():
         assert rule["defaultConfiguration"]["level"] == expected[levels[code]]
         assert rule["shortDescription"]["text"]
+        assert len(rule["fullDescription"]["markdown"]) <= 1024  # GitHub's documented maximum
+        assert len(rule["fullDescription"]["text"]) <= 1024
 
 
 def test_sarif_with_file_errors_and_outside_paths_validates(

@@ -55,6 +55,23 @@ def _plain(markdown: str) -> str:
     return text.replace("`", "").replace("**", "")
 
 
+#: GitHub code scanning documents 1024 characters as the maximum for a rule's descriptions.
+DESCRIPTION_LIMIT = 1024
+
+
+def bounded(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """Whole leading paragraphs of ``text`` that fit in ``limit`` (the full page is in help)."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{kept}\n\n{paragraph}" if kept else paragraph
+        if len(candidate) > limit - 2:
+            break
+        kept = candidate
+    return (kept or text[: limit - 2].rstrip()) + " …"
+
+
 def rule_descriptor(rule: Any) -> dict[str, Any]:
     """The ``reportingDescriptor`` of one rule class: names, help from its page, default level."""
     from loopdoctor.explain import rule_page
@@ -65,7 +82,7 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": _plain(what), "markdown": what},
+        "fullDescription": {"text": bounded(_plain(what)), "markdown": bounded(what)},
         "helpUri": rule_help_uri(rule.code),
         "defaultConfiguration": {
             "level": _LEVEL[rule.severity],
