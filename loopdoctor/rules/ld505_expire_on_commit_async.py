@@ -114,6 +114,10 @@ class ExpireOnCommitAsync(Rule):
             if isinstance(other, ast.Return | ast.Yield) and other.value is not None:
                 if _is_name(other.value, name):
                     return False  # the session itself leaves the function
+            if isinstance(other, ast.Assign):
+                for target in other.targets:
+                    if isinstance(target, ast.Name) and not _mentions(other.value, target.id):
+                        committed.discard(target.id)  # rebound after the commit: a fresh value
             if isinstance(other, ast.Assign) and _mentions(other.value, name):
                 objects.update(t.id for t in other.targets if isinstance(t, ast.Name))
             if not isinstance(other, ast.Call):
