@@ -117,3 +117,21 @@ def test_pages_are_in_the_site(site: Path, path: str, needles: list[str]) -> Non
     text = page_text(site, path)
     for needle in needles:
         assert needle in text, (path, needle)
+
+
+def test_ruff_keeps_ld_codes_only_when_declared_external(tmp_path: Path) -> None:
+    """The claim in editors-and-ruff.md: RUF100's fix drops LD codes unless lint.external."""
+    if importlib.util.find_spec("ruff") is None:
+        if IN_CI:
+            pytest.fail("ruff not installed (required under CI=true)")
+        pytest.skip("ruff not installed")
+    source = tmp_path / "t.py"
+    command = [sys.executable, "-m", "ruff", "check", "--select", "RUF100", "--fix", "t.py"]
+    results = {}
+    for external in (False, True):
+        config = "[tool.ruff.lint]\n" + ('external = ["LD"]\n' if external else "")
+        (tmp_path / "pyproject.toml").write_text(config)
+        source.write_text("x = 1  # noqa: E501, LD301\n")
+        subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+        results[external] = source.read_text()
+    assert results == {False: "x = 1\n", True: "x = 1  # noqa: LD301\n"}
