@@ -193,6 +193,8 @@ class ProjectIndex:
         return self.modules.get(path) or self._load(path)
 
     def find_module(self, name: str, near: ModuleInfo) -> ModuleInfo | None:
+        if name == near.modname:  # a module's own names (every conftest.py is "conftest")
+            return near
         found = self._by_name.get((near.rootdir, name))
         if found is not None:
             return found
