@@ -135,3 +135,26 @@ def test_ruff_keeps_ld_codes_only_when_declared_external(tmp_path: Path) -> None
         subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
         results[external] = source.read_text()
     assert results == {False: "x = 1\n", True: "x = 1  # noqa: LD301\n"}
+
+
+def test_rule_examples_are_shown_as_the_files_they_build() -> None:
+    """``# file:``/``# config:`` markers become titled blocks on the site (the harness reads
+    the markers; readers should see a pytest.ini and the files)."""
+    spec = importlib.util.spec_from_file_location(
+        "rule_pages", ROOT / "docs" / "_hooks" / "rule_pages.py"
+    )
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    body = (
+        '# config: asyncio_mode = "auto"\n# file: app/__init__.py\n# file: app/x.py\n'
+        "async def f(): ...\n\n\n# file: tests/test_x.py\ndef test(): ...\n"
+    )
+    assert hook.split_example(body) == (
+        '```ini title="pytest.ini"\n[pytest]\nasyncio_mode = auto\n```\n\n'
+        '```python title="app/x.py"\nasync def f(): ...\n```\n\n'
+        '```python title="tests/test_x.py"\ndef test(): ...\n```\n'
+    )
+    assert hook.split_example("x = 1\n") == "```python\nx = 1\n```\n"
+    page = hook.rule_page("LD301")
+    assert "# file:" not in page and 'title="tests/test_users.py"' in page

@@ -34,9 +34,45 @@ def rule_codes() -> list[str]:
     return sorted(p.stem for p in RULES_DIR.glob("LD*.md") if _CODE_RE.match(p.stem))
 
 
+_FENCE_RE = re.compile(r"^```python\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL)
+_FILE_RE = re.compile(r"^#\s*file:\s*(?P<path>\S+)\s*$")
+_CONFIG_RE = re.compile(r"^#\s*config:\s*(?P<key>[A-Za-z_][\w-]*)\s*=\s*(?P<value>.+?)\s*$")
+
+
+def split_example(body: str) -> str:
+    """One titled block per ``# file:`` of a multi-file example, ``# config:`` as pytest.ini.
+
+    The harness (``loopdoctor.testing.write_example``) reads these markers to build a small
+    project; on the site a reader should see the files it builds, not the markers.
+    """
+    config: list[str] = []
+    files: list[tuple[str | None, list[str]]] = [(None, [])]
+    for line in body.splitlines():
+        file_match = _FILE_RE.match(line)
+        config_match = _CONFIG_RE.match(line)
+        if file_match:
+            files.append((file_match["path"], []))
+        elif config_match and not any(lines for _, lines in files):
+            value = config_match["value"].strip("\"'")  # ini values are unquoted
+            config.append(f"{config_match['key']} = {value}")
+        else:
+            files[-1][1].append(line)
+    blocks = []
+    if config:
+        blocks.append('```ini title="pytest.ini"\n[pytest]\n' + "\n".join(config) + "\n```")
+    for path, lines in files:
+        code = "\n".join(lines).strip("\n")
+        if not code:
+            continue  # e.g. an empty package __init__.py
+        title = f' title="{path}"' if path else ""
+        blocks.append(f"```python{title}\n{code}\n```")
+    return "\n\n".join(blocks) + "\n"
+
+
 def rule_page(code: str) -> str:
     """The site page of one rule: its Markdown page plus how to reach it from the CLI."""
     text = (RULES_DIR / f"{code}.md").read_text(encoding="utf-8").rstrip() + "\n"
+    text = _FENCE_RE.sub(lambda m: split_example(m["body"]), text)
     text = _LINK_RE.sub(lambda m: f"]({m['target']}.md{m['anchor'] or ''})", text)
     return text + (
         "\n---\n\n"
