@@ -73,7 +73,7 @@ class XdistSharedDatabase(Rule):
         evidence = xdist_evidence(ctx.project, ctx.module)
         if evidence is None:
             return
-        if _mentions_worker(node):
+        if _mentions_worker(node) or self.closure_per_worker(func):
             return
         found = self.shared_database(func)
         if found is None:
@@ -92,6 +92,14 @@ class XdistSharedDatabase(Rule):
         )
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+    def closure_per_worker(self, func: FunctionInfo) -> bool:
+        """A fixture it requests (transitively) is keyed by the worker: e.g. ``database_name``."""
+        for use in self.ctx.project.closure(func, self.ctx.module):
+            other = use.fixture.func
+            if set(other.params) & _PER_WORKER_PARAMS or _mentions_worker(other.node):
+                return True
+        return False
 
     # -- what database does the fixture set up? --------------------------------------------------
     def shared_database(self, func: FunctionInfo) -> tuple[str, str] | None:
