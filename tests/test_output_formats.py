@@ -382,6 +382,46 @@ def test_stdin_uses_config_from_the_named_files_directory(
     assert "other/test_x.py:12:5: LD301" in out
 
 
+def test_stdin_sees_the_conftest_of_the_named_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unsaved test file still gets cross-file findings from its conftest (LD106)."""
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    (tmp_path / "tests" / "api").mkdir(parents=True)
+    (tmp_path / "tests" / "conftest.py").write_text(
+        textwrap.dedent(
+            """\
+            import asyncpg
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture(scope="session", loop_scope="session")
+            async def pg_pool():
+                pool = await asyncpg.create_pool("postgresql://localhost/test")
+                yield pool
+                await pool.close()
+            """
+        )
+    )
+    test = textwrap.dedent(
+        """\
+        import pytest
+
+
+        @pytest.mark.asyncio
+        async def test_count_users(pg_pool):
+            assert await pg_pool.fetchval("select 1") == 1
+        """
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("check", "--stdin-filename", "tests/api/test_users.py", "-", stdin=test)
+    assert code == 1
+    assert out.startswith("tests/api/test_users.py:5:11: LD106 [loop-scope-mismatch]")
+    assert "    tests/conftest.py:6:1: note: async fixture `pg_pool`" in out
+
+
 def test_stdin_refuses_other_paths(project: Path) -> None:
     code, _, err = run("check", "--stdin-filename", "a.py", "tests", stdin="")
     assert code == 2 and "no other paths" in err
