@@ -92,3 +92,21 @@ async def test_uses(
     registered_engine, session,
 ) -> None:
     await session.execute(sa.text("select 1"))
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+
+# a wrapper owns the engine and is closed in teardown (its close() is not visible here)
+@pytest_asyncio.fixture
+async def database() -> AsyncIterator[Database]:
+    eng = create_async_engine(URL, poolclass=NullPool)
+    db = Database(eng)
+    yield db
+    await db.shutdown()
+
+
+async def test_database(database) -> None:
+    assert database.engine is not None

@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 from sqlalchemy import create_engine, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -90,3 +96,37 @@ async def test_rollback_in_app(db_session, factory, plain_session) -> None:
 
 def test_sync(nested_session, factory_session) -> None:
     nested_session.execute(text("select 1"))
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        yield conn
+        await trans.rollback()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def split_session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    async with AsyncSession(
+        connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    ) as session:
+        yield session
+
+
+# a plain connection fixture (no outer transaction) feeding a session
+@pytest_asyncio.fixture(loop_scope="session")
+async def plain_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        yield conn
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def plain_split_session(plain_connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    async with AsyncSession(plain_connection, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_split(split_session: AsyncSession, plain_split_session: AsyncSession) -> None:
+    await split_session.execute(text("select 1"))

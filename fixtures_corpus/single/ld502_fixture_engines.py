@@ -87,3 +87,16 @@ async def test_uses(
     engine, session, sync_factory, sync_engine, helper_engine, tx_session, returned_engine
 ) -> None:
     await session.execute(sa.text("select 1"))
+
+
+# closing the session is not disposing the engine
+@pytest_asyncio.fixture
+async def db_session() -> AsyncIterator[AsyncSession]:
+    eng = create_async_engine(URL, poolclass=NullPool)  # error: [LD502]
+    db_session = AsyncSession(eng, expire_on_commit=False)
+    yield db_session
+    await db_session.close()
+
+
+async def test_db_session(db_session) -> None:
+    await db_session.execute(sa.text("select 1"))

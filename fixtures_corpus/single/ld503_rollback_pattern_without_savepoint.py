@@ -9,7 +9,13 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import create_engine, text
 from sqlalchemy import orm as sa_orm
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -92,3 +98,23 @@ async def test_rollback_in_app(db_session, session_factory, begun_session) -> No
 
 def test_sync(sync_session, tutorial_session) -> None:
     sync_session.execute(text("select 1"))
+
+
+# split across fixtures: the connection fixture owns the outer transaction
+@pytest_asyncio.fixture(loop_scope="session")
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        yield conn
+        await trans.rollback()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def split_session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    async with AsyncSession(connection, expire_on_commit=False) as session:  # error: [LD503]
+        yield session
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_split(split_session: AsyncSession) -> None:
+    await split_session.execute(text("select 1"))

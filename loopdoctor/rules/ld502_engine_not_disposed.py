@@ -8,13 +8,21 @@ stays silent when it fires, so one fixture never gets both codes.
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
-from loopdoctor.metadata.sessions import engine_factory_function, is_async_engine_call
+from loopdoctor.metadata.sessions import (
+    engine_factory_function,
+    is_async_engine_call,
+    session_construct_kind,
+)
 from loopdoctor.project import FixtureDef
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.context import FileContext
 from loopdoctor.rules.ld203_unclosed_fixture_resource import UnclosedFixtureResource
 
 _TEARDOWN_ATTRS = frozenset(
@@ -29,6 +37,7 @@ class EngineNotDisposed(Rule):
     severity = Severity.WARNING
     summary = "A fixture creates an engine and never disposes it in teardown (leaked pool)."
     tokens = (b"create_async_engine", b"create_engine", b"engine_from_config", b"engine")
+    holders: set[str] = set()
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         ctx = self.ctx
@@ -38,6 +47,7 @@ class EngineNotDisposed(Rule):
         created = self.created_engines(func)
         if not created:
             return
+        self.holders = _holders(func, created, self.ctx)
         if self.disposed_in(node, depth=0) or self.escapes(func, created):
             return
         if self.disposed_by_dependents(func):
@@ -108,7 +118,9 @@ class EngineNotDisposed(Rule):
                         return True
                 elif callee is None and found is None:
                     name = (dotted(func) or "").rsplit(".", 1)[-1].lower()
-                    if any(word in name for word in _CLOSE_WORDS) and _mentions_engine(child):
+                    if any(word in name for word in _CLOSE_WORDS) and _mentions(
+                        child, self.holders
+                    ):
                         return True
         return False
 
@@ -153,9 +165,38 @@ class EngineNotDisposed(Rule):
         return False
 
 
-def _mentions_engine(call: ast.Call) -> bool:
-    text = ast.dump(call).lower()
-    return "engine" in text or "db" in text or "database" in text
+def _mentions(call: ast.Call, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(call))
+
+
+def _holders(
+    func: FunctionInfo, created: list[tuple[ast.Call, bool, str | None]], ctx: FileContext
+) -> set[str]:
+    """Local names bound to the engine, or to a wrapper object built from it (``Database(eng)``).
+
+    Sessions, sessionmakers and connections made from the engine are not holders: closing them
+    leaves the pool open.
+    """
+    calls = {id(c) for c, _, _ in created}
+    names: set[str] = set()
+    assigns = [n for n in iter_own_nodes(func.node) if isinstance(n, ast.Assign)]
+    for node in assigns:
+        if id(node.value) in calls:
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    for node in assigns:
+        value = node.value.value if isinstance(node.value, ast.Await) else node.value
+        if not isinstance(value, ast.Call) or not _mentions(value, names):
+            continue
+        if session_construct_kind(ctx.project, value, ctx.module) is not None:
+            continue
+        if isinstance(value.func, ast.Attribute) and value.func.attr in ("connect", "begin"):
+            continue
+        found = ctx.project.resolve_expr(value.func, ctx.module)
+        callee = (dotted(value.func) or "").rsplit(".", 1)[-1]
+        is_class = found.kind == "class" if found is not None else callee[:1].isupper()
+        if is_class:
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
 
 
 def _disposes_param(fixture: FixtureDef, param: str) -> bool:

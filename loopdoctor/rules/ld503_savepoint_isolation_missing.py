@@ -11,7 +11,7 @@ import ast
 
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
-from loopdoctor.index.facts import FunctionInfo
+from loopdoctor.index.facts import FunctionInfo, ModuleInfo
 from loopdoctor.knowledge import ASYNC_ENGINE
 from loopdoctor.metadata.sessions import (
     bind_arg,
@@ -34,14 +34,16 @@ class SavepointIsolationMissing(Rule):
         "A session joins a test's outer transaction without "
         '`join_transaction_mode="create_savepoint"`: its rollback() ends the isolation.'
     )
-    tokens = (b"begin",)
+    tokens = (b"begin", b"bind", b"Session", b"sessionmaker")
+    _mod: ModuleInfo
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         func = self.ctx.function_info(node)
         if func is None:
             return
         own = list(iter_own_nodes(node))
-        in_tx = self.connections_in_transaction(func, own)
+        in_tx = self.connections_in_transaction(func, own, self.ctx.module)
+        in_tx |= self.connection_fixtures(func)
         if not in_tx:
             return
         if self.legacy_recipe(own):
@@ -53,9 +55,31 @@ class SavepointIsolationMissing(Rule):
     visit_AsyncFunctionDef = visit_FunctionDef
 
     # -- the pattern --
-    def connections_in_transaction(self, func: FunctionInfo, own: list[ast.AST]) -> set[str]:
+    def connection_fixtures(self, func: FunctionInfo) -> set[str]:
+        """Parameters whose fixture yields a connection with an outer transaction begun on it."""
+        if func.fixture is None and not func.is_test:
+            return set()
+        project, mod = self.ctx.project, self.ctx.module
+        out: set[str] = set()
+        for param in func.params:
+            fixture = project.param_fixture(func, mod, param)
+            if fixture is None or fixture.func is func or not fixture.func.is_generator:
+                continue
+            own = list(iter_own_nodes(fixture.func.node))
+            conns = self.connections_in_transaction(fixture.func, own, fixture.module)
+            if any(
+                isinstance(n, ast.Yield) and isinstance(n.value, ast.Name) and n.value.id in conns
+                for n in own
+            ):
+                out.add(param)
+        return out
+
+    def connections_in_transaction(
+        self, func: FunctionInfo, own: list[ast.AST], mod: ModuleInfo
+    ) -> set[str]:
         """Local connections with an outer (non-nested) transaction begun on them."""
-        env = self.ctx.env(func)
+        env = self.ctx.types.local_env(func, mod)
+        self._mod = mod
         conns: dict[str, bool] = {}  # name -> already in a transaction (engine.begin())
         for node in own:
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -98,7 +122,7 @@ class SavepointIsolationMissing(Rule):
         ):
             return False
         receiver = expr.func.value
-        typ = self.ctx.types.type_of(receiver, self.ctx.module, env)
+        typ = self.ctx.types.type_of(receiver, self._mod, env)
         if typ in _ENGINE_TYPES:
             return True
         name = dotted(receiver) or ""
