@@ -61,3 +61,16 @@ async def test_read_only() -> None:
     rows = (await db.execute(select(User))).all()
     await db.close()
     assert rows == []
+
+
+# a seeding fixture that hands nothing loaded over
+@pytest_asyncio.fixture
+async def seeded() -> AsyncIterator[None]:
+    async with AsyncSession(engine) as s:
+        s.add_all([User(name="a"), User(name="b")])
+        await s.commit()
+    yield
+
+
+async def test_seeded(seeded: None) -> None:
+    assert seeded is None

@@ -44,3 +44,17 @@ async def test_create_user() -> None:
 async def test_with_fixture(session: AsyncSession) -> None:
     session.add(User(name="bob"))
     await session.commit()
+
+
+# a seeding fixture hands the test an object expired by its commit
+@pytest_asyncio.fixture
+async def seeded_user() -> AsyncIterator[User]:
+    async with AsyncSession(engine) as s:  # error: [LD505]
+        user = User(name="eve")
+        s.add(user)
+        await s.commit()
+        yield user
+
+
+async def test_seeded(seeded_user: User) -> None:
+    assert seeded_user.id

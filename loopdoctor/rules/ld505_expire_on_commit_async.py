@@ -84,16 +84,13 @@ class ExpireOnCommitAsync(Rule):
         return False
 
     def local_session_never_commits(self, node: ast.Call) -> bool:
-        """A session a test or helper builds for itself, where no object is read after a commit.
+        """A session a test, fixture or helper uses by itself, reading nothing after a commit.
 
         Sessions that leave the function (yielded, returned, passed on) are not judged here.
         """
         ctx = self.ctx
         owner = ctx.enclosing_def(node)
         if owner is None:
-            return False
-        info = ctx.function_info(owner)
-        if info is not None and info.fixture is not None:
             return False
         parent = ctx.parent(node)
         name: str | None = None
@@ -114,6 +111,8 @@ class ExpireOnCommitAsync(Rule):
             if isinstance(other, ast.Return | ast.Yield) and other.value is not None:
                 if _is_name(other.value, name):
                     return False  # the session itself leaves the function
+                if any(_mentions(other.value, obj) for obj in committed):
+                    return False  # an expired object is handed to the caller or the test
             if isinstance(other, ast.Assign):
                 for target in other.targets:
                     if isinstance(target, ast.Name) and not _mentions(other.value, target.id):
