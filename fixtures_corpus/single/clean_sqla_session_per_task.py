@@ -59,3 +59,16 @@ async def test_http_session_is_fine() -> None:
 async def test_single_task(db_session: AsyncSession) -> None:
     task = asyncio.create_task(fetch(db_session, 1))
     await task
+
+
+async def test_appended_own_sessions() -> None:
+    pending = []
+    for i in range(3):
+        pending.append(fetch_own(Factory, i))
+    await asyncio.gather(*pending)
+
+
+async def test_one_appended(db_session: AsyncSession) -> None:
+    pending = [ping()]
+    pending.append(fetch(db_session, 1))
+    await asyncio.gather(*pending)

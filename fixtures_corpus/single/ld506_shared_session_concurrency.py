@@ -60,3 +60,15 @@ async def test_tasks_in_loop(db_session: AsyncSession) -> None:
 async def test_prebuilt_list(db_session: AsyncSession) -> None:
     jobs = [fetch(db_session, i) for i in range(5)]
     await asyncio.gather(*jobs)  # error: [LD506]
+
+
+async def test_appended_coroutines(db_session: AsyncSession) -> None:
+    pending = []
+    for name in ("a", "b"):
+        pending.append(create(db_session, name))
+    await asyncio.gather(*pending)  # error: [LD506]
+
+
+async def test_literal_list(db_session: AsyncSession) -> None:
+    work = [fetch(db_session, 1), fetch(db_session, 2)]
+    await asyncio.gather(*work)  # error: [LD506]

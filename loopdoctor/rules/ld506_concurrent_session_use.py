@@ -46,11 +46,9 @@ class ConcurrentSessionUse(Rule):
                 args = [ast.Starred(value=node.args[0], ctx=ast.Load())]
         for arg in args:
             if isinstance(arg, ast.Starred):
-                value = self.comprehension_of(arg.value, node)
-                if value is None:
-                    continue
-                for sess in self.used(value.elt, sessions):
-                    uses.setdefault(sess, []).extend([value.elt, value.elt])
+                for elt in self.starred_work(arg.value, node):
+                    for sess in self.used(elt, sessions):
+                        uses.setdefault(sess, []).append(elt)
                 continue
             for sess in self.used(arg, sessions):
                 uses.setdefault(sess, []).append(arg)
@@ -115,6 +113,36 @@ class ConcurrentSessionUse(Rule):
             if isinstance(sub, ast.Name) and sub.id in sessions and isinstance(sub.ctx, ast.Load):
                 found.add(sub.id)
         return found
+
+    def starred_work(self, expr: ast.AST, at: ast.AST) -> list[ast.AST]:
+        """Units of work in ``gather(*X)``: a comprehension's element counts twice (it repeats),
+        as does an element appended to a list inside a loop."""
+        comp = self.comprehension_of(expr, at)
+        if comp is not None:
+            return [comp.elt, comp.elt]
+        owner = self.ctx.enclosing_def(at)
+        if not isinstance(expr, ast.Name) or owner is None:
+            return []
+        work: list[ast.AST] = []
+        for node in iter_own_nodes(owner):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "append"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == expr.id
+                and node.args
+            ):
+                work.append(node.args[0])
+                if self.in_loop(node, owner):
+                    work.append(node.args[0])
+            elif (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == expr.id for t in node.targets)
+                and isinstance(node.value, ast.List | ast.Tuple)
+            ):
+                work.extend(node.value.elts)
+        return work
 
     def comprehension_of(
         self, expr: ast.AST, at: ast.AST
