@@ -326,3 +326,21 @@ def test_loop_report_html_option_writes_the_page(pytester: pytest.Pytester, how:
     assert result.ret == 0, result.stdout.str()
     page = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
     assert 'id="rss-chart"' in page and "test_grows_memory" in page
+
+
+def test_render_of_an_xdist_run(pytester: pytest.Pytester) -> None:
+    """Worker-prefixed loop ids (``gw0:L1``) and per-worker timelines render without errors."""
+    pytest.importorskip("xdist")
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    pytester.makepyfile(test_sample=SAMPLE_SUITE)
+    path = pytester.path / "loop-report.json"
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "2", f"--loop-report-json={path}"
+    )
+    assert result.ret == 0, result.stdout.str()
+    report = json.loads(path.read_text(encoding="utf-8"))
+    page = render_html(report)
+    assert re.search(r">gw[01]:L\d+<", page)
+    assert page.count("<tr><td data-sort=") >= len(report["tests"])
