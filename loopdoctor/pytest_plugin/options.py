@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,6 +103,7 @@ class Settings:
     max_growth: int = DEFAULT_MAX_GROWTH
     gc: bool = False
     slow_explicit: bool = False
+    json_shown: str | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -119,7 +121,7 @@ class Settings:
     def header(self) -> str:
         """One line for the pytest report header."""
         parts = [
-            f"json={self.json_path}" if self.json_path else "json=off",
+            f"json={self.json_shown or self.json_path}" if self.json_path else "json=off",
             f"top={self.top}",
             f"max-growth={format_size(self.max_growth).lstrip('+')}",
             f"debug={'on' if self.debug else 'off'}",
@@ -149,6 +151,18 @@ def _raw(config: pytest.Config, ini: str) -> Any:
     return value
 
 
+def _json_path(config: pytest.Config) -> str | None:
+    """Absolute report path: a flag is relative to where pytest was invoked, an ini key
+    to the rootdir (tests may chdir before the report is written)."""
+    flag = config.getoption("loop_report_json", default=None)
+    if flag:
+        return str(Path(config.invocation_params.dir, flag))
+    ini = str(config.getini("loop_report_json") or "")
+    if ini:
+        return str(Path(config.rootpath, ini))
+    return None
+
+
 def settings_from_config(config: pytest.Config) -> Settings:
     """Flags win over ini keys; bad values fall back to defaults and are reported."""
     s = Settings()
@@ -156,7 +170,8 @@ def settings_from_config(config: pytest.Config) -> Settings:
     s.debug = bool(_raw(config, "loop_debug"))
     s.strict = bool(_raw(config, "loop_strict"))
     s.gc = bool(_raw(config, "loop_gc"))
-    s.json_path = str(_raw(config, "loop_report_json") or "") or None
+    s.json_path = _json_path(config)
+    s.json_shown = str(_raw(config, "loop_report_json") or "") or None
     top = _raw(config, "loop_report_top")
     slow = _raw(config, "loop_slow")
     growth = _raw(config, "loop_max_growth")
