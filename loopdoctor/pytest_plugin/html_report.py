@@ -146,8 +146,9 @@ def rss_chart(tests: list[dict[str, Any]]) -> str:
         return "".join(parts)
     low = min(0, min(cumulative), min(deltas))
     high = max(0, max(cumulative), max(deltas))
-    if high == low:
-        high = low + 1024
+    flat = high == low
+    if flat:
+        high = low + 4 * 1024
     unit = 1024 ** max(0, min(3, int(math.log(max(high - low, 1), 1024))))
     step = _nice_step((high - low) / unit) * unit  # ticks at round KiB/MiB/GiB values
     low = math.floor(low / step) * step
@@ -206,6 +207,11 @@ def rss_chart(tests: list[dict[str, Any]]) -> str:
     parts.append(
         f'<line class="zero" x1="{left}" x2="{left + plot_w}" y1="{y(0):.1f}" y2="{y(0):.1f}"/>'
     )
+    if flat:
+        parts.append(
+            f'<text class="muted" x="{left + plot_w / 2}" y="{top + plot_h / 2}" '
+            'text-anchor="middle">no test changed RSS measurably</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -337,14 +343,31 @@ def tests_table(tests: list[dict[str, Any]]) -> str:
     return _table("tests-table", headers, rows)
 
 
+def _finding_detail(finding: dict[str, Any]) -> str:
+    """The message, plus the error and the run's facts (LR07) folded under it."""
+    parts = [_e(finding.get("message"))]
+    if finding.get("error"):
+        parts.append(f'<div class="error">{_e(finding["error"])}</div>')
+    facts = _ids(finding.get("facts"))
+    if facts:
+        items = "".join(f"<li>{_e(fact)}</li>" for fact in facts)
+        parts.append(f"<details><summary>facts from this run</summary><ul>{items}</ul></details>")
+    return "".join(parts)
+
+
 def findings_table(report: dict[str, Any]) -> str:
     rows = []
     for nodeid, finding in _findings(report):
         rules = ", ".join(_ids(finding.get("rules")))
+        explain = finding.get("explain") or (
+            f"loopdoctor explain {_ids(finding.get('rules'))[0]}"
+            if _ids(finding.get("rules"))
+            else ""
+        )
         rows.append(
             f'<tr><td class="node">{_e(nodeid)}</td><td>{_e(finding.get("code"))}</td>'
-            f"<td>{_e(finding.get('name'))}</td><td>{_e(finding.get('message'))}</td>"
-            f"<td>{_e(rules)}</td></tr>"
+            f"<td>{_e(finding.get('name'))}</td><td>{_finding_detail(finding)}</td>"
+            f'<td>{_e(rules)}<div class="muted">{_e(explain)}</div></td></tr>'
         )
     headers = [
         ("test", "text"),
@@ -412,7 +435,7 @@ def overview(report: dict[str, Any], loops: dict[str, dict[str, Any]]) -> str:
             str(session.get("loops_seen", len(loops))),
             f"{closed} closed during the run",
         ),
-        ("memory", format_size(total), f"trend {format_size(trend)} per test"),
+        ("memory", format_size(total), f"session RSS change; trend {format_size(trend)}/test"),
     ]
     html_cards = "".join(
         f'<div class="card"><div class="label">{_e(label)}</div>'
@@ -459,7 +482,7 @@ background:var(--soft)}
 .chart-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:8px;padding:6px;
 background:#fff}
 svg.chart{display:block;font-size:11px}svg .grid{stroke:#eef0f3}svg .zero{stroke:#98a2b3}
-svg .axis{fill:var(--muted)}svg .line{fill:none;stroke:var(--accent);stroke-width:2}
+svg .axis,svg .muted{fill:var(--muted)}svg .line{fill:none;stroke:var(--accent);stroke-width:2}
 svg .bar.up{fill:#bfdbfe}svg .bar.down{fill:#d1fae5}
 svg line.worst{stroke:var(--bad);stroke-width:4}svg circle.worst{fill:var(--bad)}
 svg .worst-label{fill:var(--bad);font-weight:600}svg .loop-label{font-weight:600;fill:var(--fg)}
@@ -476,6 +499,8 @@ user-select:none;white-space:nowrap}th[aria-sort=ascending]::after{content:" ▲
 th[aria-sort=descending]::after{content:" ▼"}td.num{text-align:right;white-space:nowrap}
 td.node{font-family:ui-monospace,Menlo,monospace;font-size:12px;word-break:break-all}
 td.ok{color:var(--ok)}td.bad{color:var(--bad);font-weight:600}td.skip{color:var(--muted)}
+td .error{font-family:ui-monospace,Menlo,monospace;font-size:12px;color:var(--bad)}
+details summary{cursor:pointer;color:var(--accent)}details ul{margin:4px 0;padding-left:18px}
 input#filter{padding:4px 8px;border:1px solid var(--line);border-radius:6px;width:320px}
 """
 
