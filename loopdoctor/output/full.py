@@ -40,6 +40,7 @@ class SourceCache:
                 self._lines[path.absolute()] = None
 
     def lines(self, path: Path) -> list[str] | None:
+        """The file's lines, decoded like the checker did; None when it cannot be read."""
         key = path.absolute()
         if key not in self._lines:
             from loopdoctor.source import UnreadableSource, read_source

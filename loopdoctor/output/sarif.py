@@ -21,6 +21,7 @@ from loopdoctor import __version__
 from loopdoctor.diagnostic import FileError, Finding, FixSafety, Location, Severity
 from loopdoctor.output import display_path
 from loopdoctor.output.fix_preview import ProposedFix, previews
+from loopdoctor.rule import Rule
 
 #: The docs site; rule pages live at ``{DOCS_BASE_URL}rules/LD301/``. The one place to change it.
 DOCS_BASE_URL = "https://loopdoctor.readthedocs.io/en/latest/"
@@ -72,7 +73,7 @@ def bounded(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return (kept or text[: limit - 2].rstrip()) + " …"
 
 
-def rule_descriptor(rule: Any) -> dict[str, Any]:
+def rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
     """The ``reportingDescriptor`` of one rule class: names, help from its page, default level."""
     from loopdoctor.explain import rule_page
 

@@ -305,6 +305,7 @@ def _table(table_id: str, headers: Iterable[tuple[str, str]], rows: list[str]) -
 
 
 def tests_table(tests: list[dict[str, Any]]) -> str:
+    """Every test in run order; numbers carry ``data-sort`` so sorting is numeric, not textual."""
     rows = []
     for i, test in enumerate(tests):
         record = test.get("loops") if isinstance(test.get("loops"), dict) else {}
@@ -356,6 +357,7 @@ def _finding_detail(finding: dict[str, Any]) -> str:
 
 
 def findings_table(report: dict[str, Any]) -> str:
+    """Every finding, test-level then session-level, with the static rules it points to."""
     rows = []
     for nodeid, finding in _findings(report):
         rules = ", ".join(_ids(finding.get("rules")))
@@ -380,6 +382,7 @@ def findings_table(report: dict[str, Any]) -> str:
 
 
 def loops_table(loops: dict[str, dict[str, Any]], tests: list[dict[str, Any]]) -> str:
+    """One row per loop: where it was created, what ran on it, when it closed."""
     rows = []
     for order, (loop_id, info) in enumerate(loops.items()):
         details = info["details"]
@@ -409,6 +412,7 @@ def loops_table(loops: dict[str, dict[str, Any]], tests: list[dict[str, Any]]) -
 
 
 def overview(report: dict[str, Any], loops: dict[str, dict[str, Any]]) -> str:
+    """The cards at the top: what a reader needs to decide whether to scroll further."""
     tests = _tests(report)
     session = report.get("session") if isinstance(report.get("session"), dict) else {}
     outcomes: dict[str, int] = {}
