@@ -158,3 +158,24 @@ def test_rule_examples_are_shown_as_the_files_they_build() -> None:
     assert hook.split_example("x = 1\n") == "```python\nx = 1\n```\n"
     page = hook.rule_page("LD301")
     assert "# file:" not in page and 'title="tests/test_users.py"' in page
+
+
+def test_troubleshooting_agrees_with_the_runtime_diagnosis() -> None:
+    """Each message the plugin diagnoses (LR07) is on the page, next to the same rules.
+
+    The page and ``pytest_plugin/diagnosis.py`` answer the same question; when a symptom is
+    added there, this test names the section to write.
+    """
+    from loopdoctor.pytest_plugin.diagnosis import SYMPTOMS
+
+    text = (ROOT / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+    sections = re.split(r"^## ", text, flags=re.MULTILINE)
+    # table rows of "Other messages" count as their own sections
+    parts = [row for section in sections for row in section.split("\n| ")]
+    for symptom in SYMPTOMS:
+        holding = [p for p in parts if symptom.core in p]
+        assert holding, f"troubleshooting.md does not mention {symptom.core!r}"
+        missing = [
+            code for code in symptom.rules if not any(f"rules/{code}.md" in p for p in holding)
+        ]
+        assert not missing, f"{symptom.core!r}: link {missing} where the message is explained"
