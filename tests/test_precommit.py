@@ -52,3 +52,39 @@ def test_pre_commit_try_repo(tmp_path: Path) -> None:
     git(repo, "add", ".")
     passed = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+LEGACY_CLIENT = """\
+import httpx
+
+
+def make_client(app):
+    return httpx.AsyncClient(app=app, base_url="http://test")
+"""
+
+
+@pytest.mark.slow
+def test_pre_commit_fix_hook(tmp_path: Path) -> None:
+    """`loopdoctor-fix` rewrites the file (pre-commit fails: files were modified), then passes."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    pytest.importorskip("pre_commit")
+    repo = tmp_path / "user-project"
+    (repo / "tests").mkdir(parents=True)
+    target = repo / "tests" / "clients.py"
+    target.write_text(LEGACY_CLIENT, encoding="utf-8")
+    git(repo, "init", "-q")
+    git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "add", ".")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    env.pop("VIRTUAL_ENV", None)
+    command = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "loopdoctor-fix"]
+    command += ["--all-files", "--color", "never"]
+
+    fixed = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr
+    assert "files were modified by this hook" in fixed.stdout
+    assert "transport=httpx.ASGITransport(app=app)" in target.read_text(encoding="utf-8")
+
+    git(repo, "add", ".")
+    passed = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
+    assert passed.returncode == 0, passed.stdout + passed.stderr

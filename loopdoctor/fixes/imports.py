@@ -101,8 +101,9 @@ def reference(
 
     ``modules`` lists equivalent homes (``sqlalchemy.pool``, ``sqlalchemy``): a name already
     imported from any of them is reused; anything new (an alias, a new import) uses the first,
-    the canonical one, which every supported version has. ``style`` picks the new import's form: ``"name"`` adds
-    ``from module import name``, ``"module"`` adds ``import module`` and writes ``module.name``.
+    the canonical one, which every supported version has. ``style`` picks the new import's
+    form: ``"name"`` adds ``from module import name``, ``"module"`` adds ``import module`` and
+    writes ``module.name``.
     None when the name to bind is already used for something else (the fix is not certain).
     """
     wanted = {f"{m}.{name}" for m in modules}
@@ -193,11 +194,15 @@ def _add_one(module: cst.Module, need: ImportNeed) -> cst.Module:
     body.insert(position, new_stmt)
     if position > 0 and not _is_import_line(body[position - 1]):
         body[position] = new_stmt.with_changes(leading_lines=[cst.EmptyLine()])
-    if position == 0 and body[1:] and body[1].leading_lines:
-        # The first statement's header comments belong to the file: keep them on top.
-        header = body[1].leading_lines
-        body[0] = new_stmt.with_changes(leading_lines=header)
-        body[1] = body[1].with_changes(leading_lines=[cst.EmptyLine()])
+    if position + 1 < len(body):
+        following = body[position + 1]
+        if position == 0 and following.leading_lines:
+            # The first statement's header comments belong to the file: keep them on top.
+            body[0] = new_stmt.with_changes(leading_lines=following.leading_lines)
+            following = following.with_changes(leading_lines=[])
+        if not _is_import_line(following) and not following.leading_lines:
+            following = following.with_changes(leading_lines=[cst.EmptyLine()])
+        body[position + 1] = following
     return module.with_changes(body=body)
 
 
