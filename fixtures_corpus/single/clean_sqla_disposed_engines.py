@@ -110,3 +110,15 @@ async def database() -> AsyncIterator[Database]:
 
 async def test_database(database) -> None:
     assert database.engine is not None
+
+
+# a sync in-memory SQLite engine holds nothing outside the process (the SQLModel tutorial)
+@pytest.fixture
+def memory_session() -> Iterator[sa.orm.Session]:
+    eng = sa.create_engine("sqlite://", connect_args={"check_same_thread": False})
+    with sa.orm.Session(eng) as session:
+        yield session
+
+
+def test_memory(memory_session) -> None:
+    assert memory_session is not None

@@ -74,3 +74,19 @@ async def seeded() -> AsyncIterator[None]:
 
 async def test_seeded(seeded: None) -> None:
     assert seeded is None
+
+
+async def count_users(db: AsyncSession) -> int:
+    return len((await db.scalars(select(User))).all())
+
+
+async def test_session_handed_to_readers() -> None:
+    async with AsyncSession(engine) as db:
+        assert await count_users(db) >= 0
+        assert len(list(await db.scalars(select(User)))) >= 0
+
+
+async def test_factory_for_reads() -> None:
+    factory = async_sessionmaker(engine)
+    async with factory() as db:
+        assert await count_users(db) >= 0

@@ -58,3 +58,16 @@ async def seeded_user() -> AsyncIterator[User]:
 
 async def test_seeded(seeded_user: User) -> None:
     assert seeded_user.id
+
+
+async def save_user(db: AsyncSession, name: str) -> User:
+    user = User(name=name)
+    db.add(user)
+    await db.commit()
+    return user
+
+
+async def test_helper_commits() -> None:
+    async with AsyncSession(engine) as db:  # error: [LD505]
+        user = await save_user(db, "zed")
+        assert user.name == "zed"

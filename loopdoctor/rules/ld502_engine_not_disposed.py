@@ -14,11 +14,12 @@ from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
 from loopdoctor.metadata.sessions import (
+    any_engine_site,
     engine_factory_function,
     is_async_engine_call,
     session_construct_kind,
 )
-from loopdoctor.project import FixtureDef
+from loopdoctor.project import FixtureDef, ProjectIndex
 from loopdoctor.rule import Rule
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ class EngineNotDisposed(Rule):
                 continue
             kind = is_async_engine_call(project, node, mod)
             if kind is not None:
+                if not kind and _sync_memory_sqlite(project, node, mod):
+                    continue  # nothing outside the process to leak
                 out.append((node, kind, None))
                 continue
             helper = engine_factory_function(project, node, mod)
@@ -163,6 +166,11 @@ class EngineNotDisposed(Rule):
             if _disposes_param(fixture, name):
                 return True
         return False
+
+
+def _sync_memory_sqlite(project: ProjectIndex, call: ast.Call, mod: ModuleInfo) -> bool:
+    site = any_engine_site(project, call, mod)
+    return site is not None and site.sqlite_memory
 
 
 def _mentions(call: ast.Call, names: set[str]) -> bool:

@@ -54,6 +54,8 @@ class ExpireOnCommitAsync(Rule):
             return
         if kind == "AsyncSession" and self.local_session_never_commits(node):
             return
+        if kind == "async_sessionmaker" and self.read_only_test(node):
+            return
         what = dotted(node.func) or kind
         product = "its sessions expire" if kind == "async_sessionmaker" else "it expires"
         self.report(
@@ -64,6 +66,17 @@ class ExpireOnCommitAsync(Rule):
             "run: `MissingGreenlet: greenlet_spawn has not been called; can't call await_() "
             "here`; pass `expire_on_commit=False` (or `await session.refresh(obj)` after every "
             "commit)",
+        )
+
+    def read_only_test(self, node: ast.Call) -> bool:
+        """A factory a test builds for itself, in a test that never commits."""
+        owner = self.ctx.enclosing_def(node)
+        info = self.ctx.enclosing_function(node)
+        if owner is None or info is None or not info.is_test:
+            return False
+        return not any(
+            isinstance(n, ast.Attribute) and n.attr in ("commit", "begin")
+            for n in ast.walk(info.node)
         )
 
     def configured_later(self, node: ast.Call) -> bool:
@@ -144,8 +157,31 @@ class ExpireOnCommitAsync(Rule):
             elif any(_is_name(a, name) for a in other.args) or any(
                 _is_name(k.value, name) for k in other.keywords
             ):
-                return False  # handed to code that may commit and read
+                committer = self.project_committer(other)
+                if committer is None:
+                    return False  # handed to project code we cannot read: may commit and read
+                if committer:
+                    committed |= objects
         return True
+
+    def project_committer(self, call: ast.Call, depth: int = 0) -> bool | None:
+        """Does the callee commit? True/False for project code, False for library code (it
+        cannot read the test's objects), None when a project callee cannot be found."""
+        project, mod = self.ctx.project, self.ctx.module
+        found = project.resolve_expr(call.func, mod)
+        if found is None:
+            qualname = project.qualify(call.func, mod) or ""
+            head = qualname.split(".", 1)[0]
+            local = head in mod.imports and project.find_module(head, mod) is not None
+            return None if local or head in mod.functions else False
+        func = found.function
+        if func is None:
+            return None if found.kind == "class" else False
+        for node in iter_own_nodes(func.node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr in ("commit", "begin"):
+                    return True
+        return False
 
 
 def _mentions(expr: ast.AST, name: str) -> bool:
