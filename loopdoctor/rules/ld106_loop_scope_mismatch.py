@@ -156,7 +156,7 @@ class LoopScopeMismatch(Rule):
         bound = (
             value_type in LOOP_BOUND_TYPES
             and value_type != ASYNC_SESSIONMAKER
-            and not _asgi_client(fixture, value_type)
+            and not _asgi_client(fixture, value_type, by_name)
         )
         # Who receives the value: the test (direct request) or fixtures that request it.
         consumers: list[tuple[str, str | None]] = []
@@ -191,11 +191,22 @@ class LoopScopeMismatch(Rule):
         )
 
 
-def _asgi_client(fixture: FixtureDef, value_type: str | None) -> bool:
-    """An AsyncClient over ASGITransport holds no pooled connections of its own."""
+def _asgi_client(
+    fixture: FixtureDef, value_type: str | None, by_name: dict[str, FixtureUse] | None = None
+) -> bool:
+    """An AsyncClient over ASGITransport holds no pooled connections of its own.
+
+    The client may be built by a factory fixture the fixture requests (``get_test_client``
+    returning an inner ``async def`` that opens the client): its whole body is searched too.
+    """
     if value_type != ASYNC_CLIENT:
         return False
-    for node in iter_own_nodes(fixture.func.node):
+    nodes = list(iter_own_nodes(fixture.func.node))
+    for param in fixture.func.params:
+        helper = (by_name or {}).get(param)
+        if helper is not None and helper.fixture is not fixture:
+            nodes.extend(ast.walk(helper.fixture.func.node))
+    for node in nodes:
         if isinstance(node, ast.Call):
             for keyword in node.keywords:
                 if keyword.arg == "app":
@@ -204,4 +215,6 @@ def _asgi_client(fixture: FixtureDef, value_type: str | None) -> bool:
                     return True
         if isinstance(node, ast.Name) and node.id == "ASGITransport":
             return True
+        if isinstance(node, ast.Attribute) and node.attr == "ASGITransport":
+            return True  # transport = httpx.ASGITransport(app)
     return False
