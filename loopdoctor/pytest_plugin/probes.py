@@ -194,6 +194,17 @@ def task_coro_name(task: asyncio.Task[Any]) -> str:
     return getattr(coro, "__qualname__", None) or type(coro).__name__
 
 
+def _really_blocked(wall: float, cpu: float, threshold: float) -> bool:
+    """Tell a blocked loop from a process the OS merely descheduled (a busy machine).
+
+    Blocking is either CPU-bound (half the threshold in pure CPU, or CPU close to
+    wall time) or a blocking call such as time.sleep or sync I/O (almost no CPU).
+    A step that did a little CPU work but spent most of its wall time waiting for
+    a core is contention, not a bug.
+    """
+    return cpu >= threshold / 2 or cpu >= 0.5 * wall or cpu < 0.005
+
+
 def describe_handle(handle: Any) -> tuple[str, Any]:
     """(text, task or None) for a callback handle: task steps name their task."""
     callback = getattr(handle, "_callback", None)
@@ -352,16 +363,19 @@ class LoopObserver:
         self._orig_run = orig_run
         threshold = self.slow
         clock = time.perf_counter
+        cpu_clock = time.thread_time
         modules = sys.modules
 
         def _run(handle: Any) -> None:
             count = len(modules)
+            cpu = cpu_clock()
             start = clock()
             orig_run(handle)
             elapsed = clock() - start
             if elapsed > threshold and len(modules) == count:
                 try:
-                    on_slow(handle, elapsed)
+                    if _really_blocked(elapsed, cpu_clock() - cpu, threshold):
+                        on_slow(handle, elapsed)
                 except Exception as exc:
                     self.on_error("slow callback", exc)
 

@@ -18,12 +18,13 @@ EXPECTED = {
     "test_slow_callback": {"LR06"},
     "test_manual_loop_leak": {"LR02", "LR05"},
     "test_clean_last": set(),
+    "test_cpu_bound_step": {"LR06"},
 }
 
 
 def test_each_planted_problem_is_reported(run_suite) -> None:
     result, report = run_suite("basic_leaks", "--loop-report", "--loop-debug")
-    result.assert_outcomes(passed=13)
+    result.assert_outcomes(passed=14)
     assert report["schema_version"] == 1
     assert codes_by_test(report) == EXPECTED
     assert report["session"]["internal_errors"] == []
@@ -59,9 +60,9 @@ def test_records_follow_the_json_contract(run_suite) -> None:
 
 def test_xdist_gives_the_same_records(run_suite) -> None:
     result, report = run_suite("basic_leaks", "-n", "2", "--loop-debug")
-    result.assert_outcomes(passed=13)
+    result.assert_outcomes(passed=14)
     assert codes_by_test(report) == EXPECTED
-    assert len(report["tests"]) == 13
+    assert len(report["tests"]) == 14
     assert report["session"]["workers"] == 2
     labels = {loop for rec in report["tests"] for loop in rec["loops"]["call"]}
     assert {label.split(":")[0] for label in labels} == {"gw0", "gw1"}

@@ -110,3 +110,11 @@ def test_manual_loop_leak() -> None:
 @pytest.mark.asyncio
 async def test_clean_last() -> None:
     await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_cpu_bound_step() -> None:
+    total = 0
+    for i in range(6_000_000):  # ~0.3 s of CPU-bound work inside the coroutine
+        total += i & 1
+    assert total > 0
