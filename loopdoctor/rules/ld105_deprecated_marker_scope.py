@@ -98,6 +98,10 @@ class DeprecatedMarkerScope(Rule):
         default = env.settings.default_fixture_loop_scope
         if default is None or default == fixture.scope:
             return  # the loop scope still follows the cache scope, as in 0.23
+        if scope_rank(default) > scope_rank(fixture.scope):
+            # A wider configured loop (say session) outlives the cached value: the project chose
+            # that loop for every fixture, and tests on other loops are LD106's business.
+            return
         decorator = fixture.decorator
         keyword = next(
             (k for k in getattr(decorator, "keywords", []) if k.arg == "scope"), decorator
