@@ -92,8 +92,8 @@ class UnclosedFixtureResource(Rule):
             typ = self.ctx.types.type_of(
                 value if isinstance(value, ast.Name) else created, self.ctx.module, env
             )
-            if typ not in CLOSEABLE_TYPES:
-                continue
+            if typ not in CLOSEABLE_TYPES or typ == "sqlalchemy.ext.asyncio.AsyncEngine":
+                continue  # a yielded engine without dispose() is LD502's (engine-not-disposed)
             name = func.fixture.name if func.fixture else func.name
             close = CLOSE_CALL.get(typ, "close it")
             with_kw = "async with" if typ != "httpx.Client" else "with"
