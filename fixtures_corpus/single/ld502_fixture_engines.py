@@ -100,3 +100,14 @@ async def db_session() -> AsyncIterator[AsyncSession]:
 
 async def test_db_session(db_session) -> None:
     await db_session.execute(sa.text("select 1"))
+
+
+# yielded with nothing after the yield: LD502's, not LD203's
+@pytest_asyncio.fixture
+async def bare_engine() -> AsyncIterator[sa_async.AsyncEngine]:
+    eng = create_async_engine(URL, poolclass=NullPool)  # error: [LD502]
+    yield eng
+
+
+async def test_bare(bare_engine) -> None:
+    assert bare_engine is not None

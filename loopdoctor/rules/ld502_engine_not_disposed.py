@@ -1,8 +1,8 @@
 """LD502: a fixture creates an engine and nothing disposes it in teardown.
 
-Shapes LD203 reports (a fixture that ``return``s the AsyncEngine, or yields it with nothing
-after the ``yield``) belong to LD203: this rule runs LD203's check on the same fixture and
-stays silent when it fires, so one fixture never gets both codes.
+A fixture that ``return``s the AsyncEngine belongs to LD203 (it owns the ``return`` shape of
+every resource; yielded engines are LD502's): this rule runs LD203's check on the same fixture
+and stays silent when it fires, so one fixture never gets both codes.
 """
 
 from __future__ import annotations
