@@ -211,7 +211,11 @@ class ProjectIndex:
         rel = Path(*name.split("."))
         for base in (near.package_root, near.rootdir, near.rootdir / "src"):
             for candidate in (base / rel.with_suffix(".py"), base / rel / "__init__.py"):
-                if candidate.is_file():
+                try:
+                    is_file = candidate.is_file()
+                except OSError:  # a dotted name too long for the filesystem: not a module
+                    continue
+                if is_file:
                     loaded = self._load(candidate)
                     if loaded is not None:
                         return loaded
