@@ -77,15 +77,20 @@ def import_map(module: cst.Module) -> dict[str, str]:
 
 
 def qualify(expr: cst.BaseExpression, imports: dict[str, str]) -> str | None:
-    """``fixture`` -> ``pytest.fixture`` when ``from pytest import fixture``; None if unknown."""
+    """``fixture`` -> ``pytest.fixture`` when ``from pytest import fixture``.
+
+    Like the engine's ``ProjectIndex.qualify``: a name no import binds stands for itself, and
+    the result is canonical (``httpx._client.AsyncClient`` -> ``httpx.AsyncClient``), so a fix
+    sees the same name the rule saw. None for expressions that are not dotted names.
+    """
+    from loopdoctor.knowledge import canonical
+
     chain = dotted_name(expr)
     if chain is None:
         return None
     head, _, rest = chain.partition(".")
-    base = imports.get(head)
-    if base is None:
-        return None
-    return f"{base}.{rest}" if rest else base
+    base = imports.get(head, head)
+    return canonical(f"{base}.{rest}" if rest else base)
 
 
 def reference(

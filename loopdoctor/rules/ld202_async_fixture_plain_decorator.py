@@ -67,5 +67,13 @@ class AsyncFixturePlainDecorator(Rule):
             "`@pytest_asyncio.fixture` or set `asyncio_mode = auto`",
             at_name=True,
             # With the plugin disabled the new decorator would not run the fixture either.
-            fixable=env.plugin_active,
+            fixable=env.plugin_active and self.can_name_pytest_asyncio(),
+        )
+
+    def can_name_pytest_asyncio(self) -> bool:
+        """``pytest_asyncio.fixture`` is reachable: imported, or the name is free to import."""
+        imports = self.ctx.module.imports
+        return (
+            imports.get("pytest_asyncio", "pytest_asyncio") == "pytest_asyncio"
+            or "pytest_asyncio.fixture" in imports.values()
         )
