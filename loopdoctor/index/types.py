@@ -7,6 +7,7 @@ Anything uncertain is ``None``: rules must not guess.
 from __future__ import annotations
 
 import ast
+import functools
 from typing import TYPE_CHECKING
 
 from loopdoctor.index.extract import dotted, iter_own_nodes
@@ -39,6 +40,26 @@ _WRAPPERS = frozenset(
 
 Env = dict[str, str]
 
+#: Nested inferences deeper than this (a 1000-link call chain, 500 chained aliases, a long
+#: ``A | B | ...`` annotation) answer "unknown" instead of hitting the recursion limit.
+_MAX_DEPTH = 64
+
+
+def _bounded(method):
+    """Return None past ``_MAX_DEPTH`` nested calls: a RecursionError would lose the file."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self._depth >= _MAX_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._depth -= 1
+
+    return wrapper
+
 
 class TypeInference:
     """Infers value types of expressions within a module of the project index."""
@@ -49,8 +70,10 @@ class TypeInference:
         self._fixture_cache: dict[tuple[str, str], str | None] = {}
         self._env_cache: dict[int, Env] = {}
         self._active: set[tuple[str, str]] = set()
+        self._depth = 0
 
     # -- annotations -----------------------------------------------------------------------------
+    @_bounded
     def from_annotation(self, ann: ast.expr | None, mod: ModuleInfo) -> str | None:
         if ann is None:
             return None
@@ -84,6 +107,7 @@ class TypeInference:
         return None
 
     # -- expressions -----------------------------------------------------------------------------
+    @_bounded
     def type_of(self, expr: ast.AST | None, mod: ModuleInfo, env: Env | None = None) -> str | None:
         env = env or {}
         if expr is None:
