@@ -127,6 +127,8 @@ class ManualLoopInTests(Rule):
             if ctx.enclosing_def(node) is not None:
                 return False  # a nested or unindexed def we know nothing about
             return not any(isinstance(a, ast.Lambda) for a in ctx.ancestors(node))
+        if _runs_in_a_thread(ctx.enclosing_def(node), owner.node):
+            return False  # a loop of the thread's own: pytest-asyncio's loop is not touched
         if owner.fixture is not None:
             if owner.fixture.name in _LOOP_FIXTURES or owner.name in _LOOP_FIXTURES:
                 return False
@@ -152,3 +154,25 @@ class ManualLoopInTests(Rule):
             "setup",
             "teardown",
         )
+
+
+#: Calls that run the function they are handed in another thread.
+_THREAD_RUNNERS = frozenset(
+    {"Thread", "to_thread", "run_in_executor", "submit", "start_new_thread", "run_sync"}
+)
+
+
+def _runs_in_a_thread(inner: ast.AST | None, outer: ast.AST) -> bool:
+    """``inner`` is a def nested in ``outer`` that ``outer`` hands to a thread to run."""
+    if inner is None or inner is outer or not isinstance(inner, ast.FunctionDef):
+        return False
+    for node in ast.walk(outer):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = dotted(node.func) or ""
+        if callee.rsplit(".", 1)[-1] not in _THREAD_RUNNERS:
+            continue
+        passed = [*node.args, *(k.value for k in node.keywords if k.arg in (None, "target"))]
+        if any(isinstance(a, ast.Name) and a.id == inner.name for a in passed):
+            return True
+    return False
