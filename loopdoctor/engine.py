@@ -1,31 +1,45 @@
-"""The check pipeline: read and parse every file once, index, then run all rules per file.
+"""The check pipeline: read and parse files, index them, then run all rules per file.
 
-Phase 1 builds the :class:`ProjectIndex` from ``ast`` trees (every file parsed exactly once);
+Phase 1 builds the :class:`ProjectIndex` from ``ast`` trees (every file parsed at most once);
 phase 2 walks each file once and dispatches every node to every active rule whose byte
-pre-filter matches. Nothing a user's file contains can crash the run: read/parse failures
-become ``LD001`` findings or entries in ``errors``, and a rule that raises is reported as an
-internal error for that file while the other rules' findings are kept.
+pre-filter matches (:mod:`loopdoctor.prefilter`); a file no rule can fire on is not walked.
+Each file is checked against its own view of the index (:mod:`loopdoctor.incremental`), which
+records what the check read: that makes results cacheable per file (:mod:`loopdoctor.cache`)
+and independent of order, so phase 2 can run in worker processes (:mod:`loopdoctor.parallel`).
+Nothing a user's file contains can crash the run: read/parse failures become ``LD001``
+findings or entries in ``errors``, and a rule that raises is reported as an internal error for
+that file while the other rules' findings are kept.
 """
 
 from __future__ import annotations
 
 import ast
+import gc
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from loopdoctor.cache import FileFacts, ProjectState, content_digest
 from loopdoctor.config import PytestSettings, load_pytest_settings
 from loopdoctor.context import PARENT, FileContext
 from loopdoctor.diagnostic import FileError, Finding, Location, Severity
+from loopdoctor.incremental import Facet, Recorder, make_view
+from loopdoctor.index.facts import ModuleInfo
 from loopdoctor.index.types import TypeInference
+from loopdoctor.prefilter import Prefilter
 from loopdoctor.project import ProjectIndex
 from loopdoctor.rule import Rule, visit_methods
 from loopdoctor.selection import Selection
 from loopdoctor.source import SourceFile, UnreadableSource, decode_source, read_source
 from loopdoctor.suppression import filter_suppressed
 from loopdoctor.versions import DetectedVersion
+
+if TYPE_CHECKING:
+    from loopdoctor.cache import ResultCache
 
 SYNTAX_ERROR_CODE = "LD001"
 
@@ -109,7 +123,7 @@ class Dispatcher:
 
     def walk(self, tree: ast.AST, on_error: Callable[[Rule | None, BaseException], None]) -> None:
         table = self.table
-        stack = [tree]
+        stack = [tree] if table else []  # finish-only rules need no traversal
         while stack:
             node = stack.pop()
             handlers = table.get(type(node).__name__)
@@ -117,7 +131,7 @@ class Dispatcher:
                 for handler in handlers:
                     try:
                         handler(node)
-                    except Exception as exc:  # noqa: BLE001 - a rule bug must not kill the run
+                    except Exception as exc:
                         on_error(getattr(handler, "__self__", None), exc)
             children = list(ast.iter_child_nodes(node))
             children.reverse()
@@ -125,12 +139,38 @@ class Dispatcher:
         for rule in self.rules:
             try:
                 rule.finish()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 on_error(rule, exc)
 
 
+@dataclass
+class Loaded:
+    """Phase 0 for one file: its bytes' digest and either a parsed tree or why it has none."""
+
+    path: Path
+    digest: str = ""
+    parsed: ParsedFile | None = None
+    finding: Finding | None = None  # LD001
+    error: FileError | None = None
+
+
+@dataclass
+class FileResult:
+    """One checked file's findings and errors, and the facets its check read (for the cache)."""
+
+    findings: list[Finding]
+    errors: list[FileError]
+    facets: frozenset[Facet] = frozenset()
+
+
 class Checker:
-    """Runs the two phases over a set of files with a given rule selection."""
+    """Runs the phases over a set of files with a given rule selection.
+
+    ``cache`` (a :class:`loopdoctor.cache.ResultCache`) reuses per-file results whose inputs
+    are unchanged; ``jobs`` > 1 checks files in forked worker processes. Neither changes
+    the output: every file is checked against its own view of the index (see
+    :mod:`loopdoctor.incremental`), so its result depends only on the files, never on order.
+    """
 
     def __init__(
         self,
@@ -138,55 +178,153 @@ class Checker:
         *,
         settings_for: Callable[[Path], PytestSettings] | None = None,
         version_for: Callable[[str, Path], DetectedVersion] | None = None,
+        cache: ResultCache | None = None,
+        jobs: int = 1,
+        prefilter: bool = True,
     ) -> None:
         self.selection = selection
-        self.project = ProjectIndex(settings_for or load_pytest_settings, version_for)
+        self.settings_for = settings_for or load_pytest_settings
+        self.version_for = version_for
+        self.project = ProjectIndex(self.settings_for, version_for)
         self.types = TypeInference(self.project)
+        self.cache = cache
+        self.jobs = max(1, jobs)
+        self.prefilter = prefilter
+        self._prefilter: Prefilter | None = None
+        #: Files walked in phase 2 and files the pre-filter skipped (for tests and benchmarks).
+        self.walked = 0
+        self.skipped = 0
 
+    # -- the run ---------------------------------------------------------------------------------
     def check(
         self, paths: Iterable[Path], overlay: Mapping[Path, bytes] | None = None
     ) -> CheckResult:
         """Check ``paths``; ``overlay`` maps a path to the text to check instead of the file's."""
         started = time.perf_counter()
-        result = CheckResult(project=self.project)
-        parsed: list[ParsedFile] = []
-        for path in paths:
-            result.files += 1
-            outcome = parse_file(path, overlay.get(path) if overlay else None)
-            if isinstance(outcome, ParsedFile):
-                parsed.append(outcome)
-            elif isinstance(outcome, Finding):
-                if self.selection.enabled_for(SYNTAX_ERROR_CODE, path):
-                    result.findings.append(outcome)
+        files = list(paths)
+        with gc_paused():
+            if self.cache is not None and not overlay:
+                outcome = self._check_cached(files)
             else:
-                result.errors.append(outcome)
-        for item in parsed:  # phase 1: the index
-            try:
-                self.project.add(item.source, item.tree)
-            except RecursionError:
-                result.errors.append(FileError(item.source.path, "too deeply nested to index"))
-            except Exception as exc:  # noqa: BLE001
-                result.errors.append(FileError(item.source.path, _internal("index", exc)))
-        for item in parsed:  # phase 2: rules
-            module = self.project.modules.get(item.source.path)
-            if module is None:
-                continue
-            findings, errors = self.check_file(item, module)
-            result.findings.extend(findings)
-            result.errors.extend(errors)
-        result.findings.sort(key=Finding.sort_key)
-        result.errors.sort(key=lambda e: str(e.path))
+                outcome = self._check_all(files, overlay)
+        result = self._assemble(files, *outcome)
         result.seconds = time.perf_counter() - started
         return result
 
-    def check_file(self, item: ParsedFile, module) -> tuple[list[Finding], list[FileError]]:  # noqa: ANN001
+    def _assemble(
+        self, files: list[Path], loaded: list[Loaded], results: dict[Path, FileResult]
+    ) -> CheckResult:
+        result = CheckResult(project=self.project, files=len(files))
+        for item in loaded:
+            if item.finding is not None:
+                if self.selection.enabled_for(SYNTAX_ERROR_CODE, item.path):
+                    result.findings.append(item.finding)
+            elif item.error is not None:
+                result.errors.append(item.error)
+            found = results.get(item.path)
+            if found is not None:
+                result.findings.extend(found.findings)
+                result.errors.extend(found.errors)
+        result.findings.sort(key=Finding.sort_key)
+        result.errors.sort(key=lambda e: str(e.path))
+        return result
+
+    def _load(self, path: Path, data: bytes | None = None) -> Loaded:
+        outcome = parse_file(path, data)
+        if isinstance(outcome, ParsedFile):
+            return Loaded(path, content_digest(outcome.source.data), parsed=outcome)
+        raw = data
+        if raw is None:
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                raw = b""
+        digest = content_digest(raw)
+        if isinstance(outcome, Finding):
+            return Loaded(path, digest, finding=outcome)
+        return Loaded(path, digest, error=outcome)
+
+    def _build_base(self, loaded: list[Loaded]) -> list[Loaded]:
+        """Phase 1: the full index of every parsed file; returns the files it holds."""
+        project = self.project
+        for item in loaded:
+            if item.parsed is not None:
+                project.register(item.path)
+        indexed: list[Loaded] = []
+        for item in loaded:
+            if item.parsed is None:
+                continue
+            try:
+                project.adopt(project.build(item.parsed.source, item.parsed.tree))
+            except RecursionError:
+                item.error = FileError(item.path, "too deeply nested to index")
+            except Exception as exc:
+                item.error = FileError(item.path, _internal("index", exc))
+            else:
+                indexed.append(item)
+                continue
+            item.parsed = None
+            project.deferred.pop(item.path, None)
+        return indexed
+
+    def _check_all(
+        self, files: list[Path], overlay: Mapping[Path, bytes] | None
+    ) -> tuple[list[Loaded], dict[Path, FileResult]]:
+        loaded = [self._load(p, overlay.get(p) if overlay else None) for p in files]
+        indexed = self._build_base(loaded)
+        results = self._check_many(indexed)
+        if self.cache is not None and not overlay:
+            self._store(loaded, results)
+        return loaded, results
+
+    def _check_many(self, items: list[Loaded]) -> dict[Path, FileResult]:
+        """Phase 2 for ``items``, in worker processes when worthwhile."""
+        if self.jobs > 1 and len(items) > 1:
+            from loopdoctor.parallel import check_in_workers
+
+            return check_in_workers(self, items, self.jobs)
+        return {item.path: self.check_one(item) for item in items}
+
+    # -- phase 2 ---------------------------------------------------------------------------------
+    def active_rules(self, source: SourceFile) -> list[type[Rule]]:
+        """Rules whose byte pre-filter the file passes (all selected ones without pre-filter)."""
+        selected = self.selection.rules_for(source.path)
+        if not self.prefilter:
+            return list(selected)
+        if self._prefilter is None:
+            self._prefilter = Prefilter(self.project)
+        return [r for r in selected if self._prefilter.may_fire(r, source.data)]
+
+    def check_one(self, item: Loaded) -> FileResult:
+        """Check one indexed file against its own recording view of the index."""
+        assert item.parsed is not None
+        rule_classes = self.active_rules(item.parsed.source)
+        if not rule_classes:
+            self.skipped += 1
+            return FileResult([], [])
+        self.walked += 1
+        recorder = Recorder()
+        view = make_view(self.project, recorder)
+        module = view.module(item.path)
+        recorder.facets.clear()  # the file itself is keyed by its own digest
+        if module is None:
+            return FileResult([], [])
+        findings, errors = self.check_file(item.parsed, module, view, rule_classes)
+        return FileResult(findings, errors, frozenset(recorder.facets))
+
+    def check_file(
+        self,
+        item: ParsedFile,
+        module: ModuleInfo,
+        project: ProjectIndex | None = None,
+        rule_classes: Sequence[type[Rule]] | None = None,
+    ) -> tuple[list[Finding], list[FileError]]:
         source = item.source
-        ctx = FileContext(source, module, self.project, self.types)
-        rules = [
-            rule_cls(ctx)
-            for rule_cls in self.selection.rules_for(source.path)
-            if not rule_cls.tokens or any(token in source.data for token in rule_cls.tokens)
-        ]
+        project = project or self.project
+        ctx = FileContext(source, module, project, TypeInference(project))
+        if rule_classes is None:
+            rule_classes = self.active_rules(source)
+        rules = [rule_cls(ctx) for rule_cls in rule_classes]
         if not rules:
             return [], []
         errors: list[FileError] = []
@@ -203,6 +341,129 @@ class Checker:
             errors.append(FileError(source.path, "too deeply nested to analyse; skipped"))
         findings = [f for rule in rules for f in rule.findings]
         return filter_suppressed(findings, source.text), errors
+
+    # -- the cache -------------------------------------------------------------------------------
+    def _check_cached(self, files: list[Path]) -> tuple[list[Loaded], dict[Path, FileResult]]:
+        """Reuse every result whose inputs are unchanged; re-check the rest on a lazy index.
+
+        Unchanged files are not even parsed: their facts (parse outcome, coroutine names)
+        come from the cache by content digest, and the index parses a file only when a
+        re-checked file reads it.
+        """
+        cache = self.cache
+        assert cache is not None
+        project = self.project
+        digests = cache.digests(files)
+        loaded: list[Loaded] = []
+        facts: dict[Path, FileFacts] = {}
+        self._parsed: dict[Path, ParsedFile] = {}
+        for path in files:
+            digest = digests.get(path, "")
+            known = cache.facts(digest) if digest else None
+            if known is not None:
+                item = known.loaded(path, digest)
+            else:  # new or changed: parse and extract it now
+                item = self._load(path)
+                module = None
+                if item.parsed is not None:
+                    self._parsed[path] = item.parsed
+                    try:
+                        module = project.build(item.parsed.source, item.parsed.tree)
+                    except RecursionError:
+                        item.error = FileError(path, "too deeply nested to index")
+                    except Exception as exc:
+                        item.error = FileError(path, _internal("index", exc))
+                    if module is None:
+                        item.parsed = None
+                        self._parsed.pop(path, None)
+                    else:
+                        project.pool[path] = module
+                known = FileFacts.of(item, module)
+                cache.put_facts(item.digest, known)
+                if item.digest:
+                    digests[path] = item.digest
+            loaded.append(item)
+            facts[path] = known
+        state = ProjectState(self, digests, facts)
+        results: dict[Path, FileResult] = {}
+        todo: list[Loaded] = []
+        for item in loaded:
+            if not facts[item.path].indexed:
+                continue
+            entry = cache.result(state.result_key(item.path))
+            if entry is not None and state.still_valid(entry.facets):
+                results[item.path] = FileResult(entry.findings, entry.errors)
+            else:
+                todo.append(item)
+        if todo:
+            self._lazy_base(loaded, facts)
+            for item in todo:
+                if project.module(item.path) is not None:  # parsed through the index if needed
+                    item.parsed = self._parsed.get(item.path)
+            fresh = self._check_many([i for i in todo if i.parsed is not None])
+            for path, found in fresh.items():
+                results[path] = found
+                facets = {f: state.digest(f) for f in found.facets}
+                cache.put_result(state.result_key(path), found, facets)
+        cache.save_digests()
+        return loaded, results
+
+    def _lazy_base(self, loaded: list[Loaded], facts: dict[Path, FileFacts]) -> None:
+        """A base index that names every indexable file and parses one only when read."""
+        project = self.project
+        for item in loaded:
+            if facts[item.path].indexed:
+                project.register(item.path)
+                project.coroutine_names |= facts[item.path].coroutine_names
+
+        def loader(path: Path) -> ModuleInfo | None:
+            parsed = self._parsed.get(path)
+            if parsed is None:
+                outcome = parse_file(path)
+                if not isinstance(outcome, ParsedFile):
+                    return None
+                parsed = self._parsed[path] = outcome
+            try:
+                return project.build(parsed.source, parsed.tree)
+            except Exception:
+                return None
+
+        project.deferred_loader = loader
+
+    def _store(self, loaded: list[Loaded], results: dict[Path, FileResult]) -> None:
+        """After a full run: remember every file's facts and every result with its inputs."""
+        cache = self.cache
+        assert cache is not None
+        digests: dict[Path, str] = {}
+        facts: dict[Path, FileFacts] = {}
+        for item in loaded:
+            known = FileFacts.of(item, self.project.modules.get(item.path))
+            cache.put_facts(item.digest, known)
+            digests[item.path] = item.digest
+            facts[item.path] = known
+        cache.remember_digests(digests)
+        state = ProjectState(self, digests, facts)
+        for path, found in results.items():
+            cache.put_result(
+                state.result_key(path), found, {f: state.digest(f) for f in found.facets}
+            )
+        cache.save_digests()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic GC while the index is built; then freeze it so later collections skip it.
+
+    The index holds millions of AST objects that live for the whole run; letting the
+    collector re-scan them on every generation-2 pass cost more than parsing them.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _internal(where: str, exc: BaseException) -> str:

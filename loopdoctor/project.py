@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loopdoctor.config import PytestSettings, load_pytest_settings
 from loopdoctor.index.extract import ModuleExtractor, is_test_file
@@ -20,6 +21,9 @@ from loopdoctor.index.facts import ClassInfo, FixtureInfo, FunctionInfo, Mark, M
 from loopdoctor.knowledge import canonical, scope_rank
 from loopdoctor.source import SourceFile, UnreadableSource, read_source
 from loopdoctor.versions import DetectedVersion, detect_version
+
+if TYPE_CHECKING:
+    from loopdoctor.incremental import Recorder
 
 #: Fixtures pytest and common plugins provide; requesting them is never an unknown fixture.
 BUILTIN_FIXTURES = frozenset(
@@ -141,13 +145,27 @@ class ProjectIndex:
         #: Whole-project analyses computed once per run by rules (keyed by the analysis).
         self.memo: dict[object, object] = {}
         self._versions: dict[tuple[str, Path], DetectedVersion] = {}
+        #: Checked files named by ``register`` before they are parsed; ``_load`` adopts them
+        #: from ``deferred_loader`` on first use, so a lazily built index answers like a full one.
+        self.deferred: dict[Path, int] = {}
+        self.deferred_loader: Callable[[Path], ModuleInfo | None] | None = None
+        #: Modules built once per run, shared by the per-file views (``loopdoctor.incremental``).
+        self.pool: dict[Path, ModuleInfo | None] = {}
+        #: Records what the file being checked reads, for the result cache; None otherwise.
+        self.recorder: Recorder | None = None
 
     # -- building ------------------------------------------------------------------------------
     def settings(self, path: Path) -> PytestSettings:
+        if self.recorder is not None:
+            self.recorder.touch("settings", str(path.parent))
         return self._settings_for(path.parent)
 
     def add(self, source: SourceFile, tree: ast.Module) -> ModuleInfo:
         """Record a parsed module (the engine parses each checked file exactly once)."""
+        return self.adopt(self.build(source, tree))
+
+    def build(self, source: SourceFile, tree: ast.Module) -> ModuleInfo:
+        """Extract a module's facts without adding it (the engine shares them across views)."""
         path = source.path
         settings = self.settings(path)
         rootdir = settings.rootdir
@@ -162,21 +180,49 @@ class ProjectIndex:
             is_test_module=path.name != "conftest.py" and is_test_file(path, settings.python_files),
         )
         ModuleExtractor(info, settings.python_classes, settings.python_functions).run()
+        info.aliases = aliases  # type: ignore[attr-defined]
+        return info
+
+    def adopt(self, info: ModuleInfo) -> ModuleInfo:
+        """Add a built module; a ``register``ed file replaces only its own placeholder."""
+        path = info.path
         self.modules[path] = info
+        self.pool.setdefault(path, info)
         self.coroutine_names |= info.coroutine_def_names
         self._module_misses.clear()
         self._resolve_cache.clear()
+        for name in (info.modname, *info.aliases):  # type: ignore[attr-defined]
+            if not name:
+                continue
+            key = (info.rootdir, name)
+            if path not in self.deferred or self._by_name.get(key) == path:
+                self._by_name[key] = info
+            others = self._by_global_name.get(name, [])
+            if path in self.deferred and path in others:
+                self._by_global_name[name] = [info if e == path else e for e in others]
+            else:  # a new list: per-file views share the old one
+                self._by_global_name[name] = [*others, info]
+        return info
+
+    def register(self, path: Path) -> None:
+        """Name a checked file before it is parsed, in the order ``add`` would have named it."""
+        rootdir = self._settings_for(path.parent).rootdir
+        modname, _, aliases = _module_names(path, rootdir)
+        self.deferred[path] = len(self.deferred)
         for name in (modname, *aliases):
             if name:
-                self._by_name[(rootdir, name)] = info
-                self._by_global_name.setdefault(name, []).append(info)
-        return info
+                self._by_name[(rootdir, name)] = path  # type: ignore[assignment]
+                self._by_global_name[name] = [*self._by_global_name.get(name, []), path]  # type: ignore[list-item]
 
     def _load(self, path: Path) -> ModuleInfo | None:
         """Parse a file that was not among the checked ones; failures just mean 'unknown'."""
         path = path.absolute()
         if path in self.modules:
             return self.modules[path]
+        if path in self.pool or (path in self.deferred and self.deferred_loader is not None):
+            pooled = self.pool[path] if path in self.pool else self.deferred_loader(path)  # type: ignore[misc]
+            self.pool[path] = pooled
+            return self.adopt(pooled) if pooled is not None else None
         if path in self._missing or not path.is_file():
             self._missing.add(path)
             return None
@@ -185,18 +231,29 @@ class ProjectIndex:
             tree = ast.parse(source.text, filename=str(path))
         except (UnreadableSource, SyntaxError, ValueError, RecursionError, MemoryError):
             self._missing.add(path)
+            self.pool[path] = None
             return None
-        return self.add(source, tree)
+        info = self.build(source, tree)
+        self.pool[path] = info
+        return self.adopt(info)
 
     # -- modules and names -----------------------------------------------------------------------
     def module(self, path: Path) -> ModuleInfo | None:
+        if self.recorder is not None:
+            self.recorder.touch("file", str(path.absolute()))
         return self.modules.get(path) or self._load(path)
 
     def find_module(self, name: str, near: ModuleInfo) -> ModuleInfo | None:
+        if self.recorder is not None:
+            self.recorder.touch("paths")
         if name == near.modname:  # a module's own names (every conftest.py is "conftest")
             return near
         found = self._by_name.get((near.rootdir, name))
+        if isinstance(found, Path):  # a registered checked file, parsed on first use
+            found = self._load(found)
         if found is not None:
+            if self.recorder is not None:
+                self.recorder.touch("file", str(found.path))
             return found
         key = (name, near.package_root, near.rootdir)
         if key in self._module_misses:
@@ -211,6 +268,8 @@ class ProjectIndex:
         rel = Path(*name.split("."))
         for base in (near.package_root, near.rootdir, near.rootdir / "src"):
             for candidate in (base / rel.with_suffix(".py"), base / rel / "__init__.py"):
+                if self.recorder is not None:
+                    self.recorder.touch("file", str(candidate.absolute()))
                 try:
                     is_file = candidate.is_file()
                 except OSError:  # a dotted name too long for the filesystem: not a module
@@ -220,6 +279,8 @@ class ProjectIndex:
                     if loaded is not None:
                         return loaded
         candidates = self._by_global_name.get(name, [])
+        if len(candidates) == 1 and isinstance(candidates[0], Path):
+            return self._load(candidates[0])
         return candidates[0] if len(candidates) == 1 else None
 
     def resolve(self, qualname: str | None, near: ModuleInfo, _depth: int = 0) -> Resolved | None:
@@ -300,6 +361,8 @@ class ProjectIndex:
     def version(self, name: str, mod: ModuleInfo) -> DetectedVersion:
         """The version of a distribution the project uses (installed, pinned, else newest)."""
         key = (name, mod.rootdir)
+        if self.recorder is not None:
+            self.recorder.touch("version", name, str(mod.rootdir))
         found = self._versions.get(key)
         if found is None:
             found = self._version_for(name, mod.rootdir)
@@ -323,6 +386,8 @@ class ProjectIndex:
         while True:
             conftest = directory / "conftest.py"
             if conftest != mod.path:
+                if self.recorder is not None:
+                    self.recorder.touch("file", str(conftest.absolute()))
                 loaded = self.module(conftest) if conftest.is_file() else None
                 if loaded is not None:
                     found.append(loaded)

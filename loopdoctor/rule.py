@@ -18,6 +18,7 @@ from loopdoctor.diagnostic import Finding, FixSafety, Related, Severity
 if TYPE_CHECKING:
     from loopdoctor.context import FileContext
     from loopdoctor.fixes import Edit, FixSite
+    from loopdoctor.project import ProjectIndex
 
 CODE_RE = re.compile(r"^LD\d{3}$")
 
@@ -41,6 +42,14 @@ class Rule:
 
     def finish(self) -> None:
         """Called after the whole file was visited; for rules that decide at the end."""
+
+    @classmethod
+    def index_tokens(cls, project: ProjectIndex) -> tuple[bytes, ...] | None:
+        """Tokens that depend on the project (e.g. its coroutine names); None: use ``tokens``.
+
+        Computed once per run from the index, before any file is walked (loopdoctor.prefilter).
+        """
+        return None
 
     @classmethod
     def fix(cls, site: FixSite) -> Edit | None:

@@ -16,6 +16,7 @@ from loopdoctor.rule import Rule
 
 if TYPE_CHECKING:
     from loopdoctor.fixes import Edit, FixSite
+    from loopdoctor.project import ProjectIndex
 
 #: Context managers that expect an error or a warning: an unawaited call there is the point.
 EXPECTATION_CONTEXTS = frozenset(
@@ -37,6 +38,14 @@ class MissingAwait(Rule):
     name = "missing-await"
     severity = Severity.ERROR
     summary = "A call to a coroutine function whose result is never awaited: the body never runs."
+
+    @classmethod
+    def index_tokens(cls, project: ProjectIndex) -> tuple[bytes, ...]:
+        """The callee's name must appear in the file: a project coroutine or a known async API."""
+        from loopdoctor.prefilter import coroutine_call_tokens
+
+        return coroutine_call_tokens(project)
+
     #: Unsafe: the awaited call now runs (that is the point), and its result replaces a coroutine.
     fix_safety = FixSafety.UNSAFE
 

@@ -1,0 +1,125 @@
+"""Per-file views of the project index that record what a file's check reads.
+
+Why: a cached result may be reused only while everything it was computed from is unchanged.
+Rather than trusting each rule to declare its inputs, every file is checked against a *view*:
+a shallow copy of the run's :class:`ProjectIndex` that shares the built modules but starts
+with empty caches (resolution, memo, loop environments, type inference) and a
+:class:`Recorder`. All cross-module information reaches a rule through the index (``module``,
+``find_module``, ``conftests``, ``settings``, ``version``, ``coroutine_names``, or iterating
+``modules``), so the recorder sees every input; an iteration of ``modules`` means "depends on
+every file". Because views never share caches, a file's result is a pure function of the base
+index and the file itself: serial, parallel and cached runs give the same output.
+
+The same views make a *lazy* base index exact: checked files are only ``register``ed by name
+and parsed on first use, and iterating ``modules`` first loads every registered file in the
+order a full index would hold them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from loopdoctor.index.facts import ModuleInfo
+from loopdoctor.project import ProjectIndex
+
+Facet = tuple[str, ...]
+
+
+class Recorder:
+    """The inputs one file's check read, as facets: ("file", path), ("all",), ("coro",), ..."""
+
+    __slots__ = ("facets",)
+
+    def __init__(self) -> None:
+        self.facets: set[Facet] = set()
+
+    def touch(self, *facet: str) -> None:
+        self.facets.add(facet)
+
+
+class ModuleTable(dict):  # type: ignore[type-arg]
+    """``project.modules`` of a view: any iteration (or ``len``) depends on every module."""
+
+    def __init__(self, data: dict[Path, ModuleInfo], on_all: Callable[[], None]) -> None:
+        super().__init__(data)
+        self._on_all = on_all
+
+    def __iter__(self) -> Iterator[Path]:
+        self._on_all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._on_all()
+        return super().__len__()
+
+    def keys(self):  # type: ignore[no-untyped-def]
+        self._on_all()
+        return super().keys()
+
+    def values(self):  # type: ignore[no-untyped-def]
+        self._on_all()
+        return super().values()
+
+    def items(self):  # type: ignore[no-untyped-def]
+        self._on_all()
+        return super().items()
+
+
+class NameSet(set):  # type: ignore[type-arg]
+    """``project.coroutine_names`` of a view: a membership test depends on all async defs."""
+
+    def __init__(self, data: set[str], recorder: Recorder) -> None:
+        super().__init__(data)
+        self._recorder = recorder
+
+    def __contains__(self, item: object) -> bool:
+        self._recorder.touch("coro")
+        return super().__contains__(item)
+
+
+def make_view(base: ProjectIndex, recorder: Recorder) -> ProjectIndex:
+    """A copy of ``base`` with fresh caches that reports every read to ``recorder``."""
+    view = copy.copy(base)
+    attrs: dict[str, Any] = vars(view)
+    for name in ("_module_misses", "_missing"):
+        attrs[name] = set()
+    for name in ("_resolve_cache", "_envs", "memo"):
+        attrs[name] = {}
+    view._by_name = dict(base._by_name)
+    view._by_global_name = dict(base._by_global_name)
+    view.coroutine_names = NameSet(base.coroutine_names, recorder)
+    view.recorder = recorder
+
+    def on_all() -> None:
+        recorder.touch("all")
+        load_all(view)
+
+    view.modules = ModuleTable(dict.items(base.modules), on_all)  # type: ignore[arg-type]
+    return view
+
+
+def load_all(view: ProjectIndex) -> None:
+    """Load every registered file, then order ``modules`` as a full index holds them.
+
+    A full index adds the checked files first (in registration order), then the modules
+    loaded on demand in the order they were needed; iteration order is part of the answer.
+    """
+    table = view.modules
+    pending = [p for p in view.deferred if not dict.__contains__(table, p)]
+    if not pending:
+        return
+    recorder, view.recorder = view.recorder, None  # loading is not reading
+    try:
+        for path in pending:
+            view._load(path)
+    finally:
+        view.recorder = recorder
+    items = list(dict.items(table))
+    order = view.deferred
+    checked = sorted((kv for kv in items if kv[0] in order), key=lambda kv: order[kv[0]])
+    others = [kv for kv in items if kv[0] not in order]
+    dict.clear(table)
+    dict.update(table, checked + others)
