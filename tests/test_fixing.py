@@ -21,7 +21,7 @@ from loopdoctor.fixes.imports import ImportNeed, add_imports, import_map, refere
 from loopdoctor.fixing import fix_files, fix_source, write_changes
 from loopdoctor.rule import Rule
 from loopdoctor.rules import all_rules
-from loopdoctor.testing import fix_in_place
+from loopdoctor.testing import check_files, fix_in_place
 
 MISSING_AWAIT = """\
 import asyncio
@@ -383,3 +383,38 @@ def test_fixing_a_copied_tree_changes_no_file_that_had_no_finding(tmp_path: Path
         compile(path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True)
     assert not [e for e in outcome.errors if "dropped" in e.reason or "failed" in e.reason]
     print(f"\n{len(files)} files, {len(changed)} changed, {outcome.fixed} fixes, {seconds:.1f}s")
+
+
+# -- fixes over mutated corpus code ----------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(25))
+def test_fixes_on_mutated_corpus_code(seed: int, tmp_path: Path) -> None:
+    """The autofix contract on code nobody wrote by hand (the fuzz suite's AST mutants): the
+    fixed files compile, no finding with a fix is left, and a second pass changes nothing."""
+    import random
+    import warnings
+
+    fuzz = pytest.importorskip("test_fuzz")
+    rng = random.Random(seed)
+    data = fuzz.unparse_mutant(rng.choice(fuzz.CORPUS_TREES), rng, rng.randint(0, 6))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(data or b"", "mutant", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        pytest.skip("the mutant does not compile to begin with")
+    ini = rng.choice(["[pytest]\n", "[pytest]\nasyncio_mode = auto\n"])
+    files = project(tmp_path, {"tests/test_m.py": "", "tests/conftest.py": ""}, ini)
+    for path in files:
+        path.write_bytes(data or b"")
+    outcome = fix_in_place(files, root=tmp_path)
+    assert not [e for e in outcome.errors if "dropped" in e.reason or "failed" in e.reason]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in files:
+            compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+    findings, _ = check_files(files, root=tmp_path)
+    assert not [f for f in findings if f.fix is not FixSafety.NONE]
+    once = {path: path.read_bytes() for path in files}
+    again = fix_in_place(files, root=tmp_path)
+    assert again.fixed == 0 and {path: path.read_bytes() for path in files} == once
