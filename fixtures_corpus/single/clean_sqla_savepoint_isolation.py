@@ -130,3 +130,18 @@ async def plain_split_session(plain_connection: AsyncConnection) -> AsyncIterato
 @pytest.mark.asyncio(loop_scope="session")
 async def test_split(split_session: AsyncSession, plain_split_session: AsyncSession) -> None:
     await split_session.execute(text("select 1"))
+
+
+# seeding inside engine.begin(): committed on purpose, no per-test rollback to escape from
+@pytest_asyncio.fixture(loop_scope="session")
+async def seeded(engine: AsyncEngine) -> AsyncIterator[None]:
+    async with engine.begin() as conn:
+        session = AsyncSession(conn, expire_on_commit=False)
+        await session.execute(text("insert into users (name) values ('ada')"))
+        await session.commit()
+    yield
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_seeded(seeded: None) -> None:
+    assert seeded is None

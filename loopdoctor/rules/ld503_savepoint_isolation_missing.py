@@ -99,18 +99,40 @@ class SavepointIsolationMissing(Rule):
         if not conns:
             return set()
         nested: set[str] = set()
+        transactions: dict[str, str] = {}  # transaction variable -> its connection
+        for node in own:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                conn = _begun_on(node.value, conns)
+                if conn and isinstance(node.targets[0], ast.Name):
+                    transactions[node.targets[0].id] = conn
+            elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+                conn = _begun_on(node.context_expr, conns)
+                if conn:
+                    transactions[node.optional_vars.id] = conn
+        rolled_back: set[str] = set()
         for node in own:
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
                 and isinstance(node.func.value, ast.Name)
-                and node.func.value.id in conns
             ):
+                receiver = node.func.value.id
+                if node.func.attr == "rollback" and receiver in transactions:
+                    rolled_back.add(transactions[receiver])
+                if receiver not in conns:
+                    continue
                 if node.func.attr == "begin":
-                    conns[node.func.value.id] = True
+                    conns[receiver] = True
                 elif node.func.attr == "begin_nested":
-                    nested.add(node.func.value.id)
-        return {name for name, began in conns.items() if began and name not in nested}
+                    nested.add(receiver)
+                elif node.func.attr == "rollback":
+                    rolled_back.add(receiver)
+        # the per-test rollback pattern: an outer transaction that teardown rolls back
+        return {
+            name
+            for name, began in conns.items()
+            if began and name in rolled_back and name not in nested
+        }
 
     def engine_call(self, expr: ast.AST, env: dict[str, str], attrs: tuple[str, ...]) -> bool:
         if isinstance(expr, ast.Await):
@@ -190,3 +212,18 @@ class SavepointIsolationMissing(Rule):
                 "listener (the 1.4 recipe), or upgrade and pass "
                 '`join_transaction_mode="create_savepoint"`',
             )
+
+
+def _begun_on(expr: ast.AST, conns: dict[str, bool]) -> str | None:
+    """``conn.begin()`` (awaited or not) on one of ``conns``: that connection's name."""
+    if isinstance(expr, ast.Await):
+        expr = expr.value
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "begin"
+        and isinstance(expr.func.value, ast.Name)
+        and expr.func.value.id in conns
+    ):
+        return expr.func.value.id
+    return None
