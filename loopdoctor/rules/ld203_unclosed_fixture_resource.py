@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import iter_own_nodes
@@ -132,6 +133,8 @@ class UnclosedFixtureResource(Rule):
                 "closed before the test receives it; `yield` it inside the block instead",
             )
             return
+        if _closed_by_consumer(self.ctx.module.functions.values(), name):
+            return
         close = CLOSE_CALL.get(typ, "close it")
         with_kw = "async with" if typ != "httpx.Client" else "with"
         self.report(
@@ -141,6 +144,27 @@ class UnclosedFixtureResource(Rule):
             f"pooled connections left open across tests); use `{with_kw} ... as x: yield x` "
             "or `yield` it and close it after the `yield`",
         )
+
+
+def _closed_by_consumer(functions: Iterable[FunctionInfo], name: str) -> bool:
+    """A fixture requesting ``name`` enters it (``async with pool:``) or closes it, maybe in a
+    function it defines (an app lifespan): the resource is closed, just not by its maker."""
+    for func in functions:
+        if func.fixture is None or name not in func.params:
+            continue
+        for node in ast.walk(func.node):
+            if isinstance(node, ast.With | ast.AsyncWith) and any(
+                isinstance(item.context_expr, ast.Name) and item.context_expr.id == name
+                for item in node.items
+            ):
+                return True
+            if (
+                _closes_something(node)
+                and isinstance(node.func.value, ast.Name)  # type: ignore[attr-defined]
+                and node.func.value.id == name  # type: ignore[attr-defined]
+            ):
+                return True
+    return False
 
 
 def _closes_something(node: ast.AST) -> bool:
