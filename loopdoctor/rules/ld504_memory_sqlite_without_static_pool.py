@@ -76,10 +76,13 @@ class MemorySqliteWithoutStaticPool(Rule):
         return (
             is_async
             or args is None
-            or (isinstance(args, ast.Dict)
-            and any(
-                isinstance(k, ast.Constant) and k.value == "check_same_thread" for k in args.keys
-            ))
+            or (
+                isinstance(args, ast.Dict)
+                and any(
+                    isinstance(k, ast.Constant) and k.value == "check_same_thread"
+                    for k in args.keys
+                )
+            )
         )
 
     def visit_Call(self, node: ast.Call) -> None:
