@@ -88,6 +88,14 @@ def cli() -> None:
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="A `pytest --loop-report-json` file: findings its failures point to are listed first.",
 )
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .loopdoctor_cache/.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for large runs [default: the CPU count; small runs use one].",
+)
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -104,6 +112,8 @@ def check(
     fix: bool = False,
     unsafe_fixes: bool = False,
     diff: bool = False,
+    no_cache: bool = False,
+    jobs: int | None = None,
 ) -> None:
     """Check PATHS (default: the current directory) for async test-suite pitfalls."""
     from loopdoctor.config import ConfigError, load_lint_settings
@@ -147,7 +157,12 @@ def check(
             fixing = run_fixes(discovered.files, selection, unsafe=unsafe_fixes, write=not diff)
             result = fixing.result
         else:
-            result = Checker(selection).check(
+            cache = None
+            if not no_cache and stdin is None:
+                from loopdoctor.cache import ResultCache, default_cache_dir
+
+                cache = ResultCache(default_cache_dir(settings.project_root))
+            result = Checker(selection, cache=cache, jobs=jobs).check(
                 discovered.files + ([stdin[0]] if stdin else []),
                 overlay={stdin[0]: stdin[1]} if stdin else None,
             )

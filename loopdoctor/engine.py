@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from loopdoctor.cache import ResultCache
 
 SYNTAX_ERROR_CODE = "LD001"
+#: Below this many files to check, ``jobs=None`` stays in one process (no pool start-up).
+PARALLEL_MIN_FILES = 64
 
 
 @dataclass
@@ -167,7 +170,8 @@ class Checker:
     """Runs the phases over a set of files with a given rule selection.
 
     ``cache`` (a :class:`loopdoctor.cache.ResultCache`) reuses per-file results whose inputs
-    are unchanged; ``jobs`` > 1 checks files in forked worker processes. Neither changes
+    are unchanged; ``jobs`` > 1 checks files in forked worker processes (None: the CPU count
+    for runs of ``PARALLEL_MIN_FILES`` files or more, else one process). Neither changes
     the output: every file is checked against its own view of the index (see
     :mod:`loopdoctor.incremental`), so its result depends only on the files, never on order.
     """
@@ -179,7 +183,7 @@ class Checker:
         settings_for: Callable[[Path], PytestSettings] | None = None,
         version_for: Callable[[str, Path], DetectedVersion] | None = None,
         cache: ResultCache | None = None,
-        jobs: int = 1,
+        jobs: int | None = 1,
         prefilter: bool = True,
     ) -> None:
         self.selection = selection
@@ -188,7 +192,7 @@ class Checker:
         self.project = ProjectIndex(self.settings_for, version_for)
         self.types = TypeInference(self.project)
         self.cache = cache
-        self.jobs = max(1, jobs)
+        self.jobs = None if jobs is None else max(1, jobs)
         self.prefilter = prefilter
         self._prefilter: Prefilter | None = None
         #: Files walked in phase 2 and files the pre-filter skipped (for tests and benchmarks).
@@ -279,10 +283,13 @@ class Checker:
 
     def _check_many(self, items: list[Loaded]) -> dict[Path, FileResult]:
         """Phase 2 for ``items``, in worker processes when worthwhile."""
-        if self.jobs > 1 and len(items) > 1:
+        jobs = self.jobs
+        if jobs is None:  # automatic: a pool only pays off for larger runs
+            jobs = (os.cpu_count() or 1) if len(items) >= PARALLEL_MIN_FILES else 1
+        if jobs > 1 and len(items) > 1:
             from loopdoctor.parallel import check_in_workers
 
-            return check_in_workers(self, items, self.jobs)
+            return check_in_workers(self, items, jobs)
         return {item.path: self.check_one(item) for item in items}
 
     # -- phase 2 ---------------------------------------------------------------------------------
