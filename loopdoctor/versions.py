@@ -95,6 +95,10 @@ def _version_from_spec(spec: str) -> tuple[tuple[int, ...] | None, bool]:
             continue
         if op in ("==", "===", "="):
             if "*" in text:  # ==0.21.* is a range starting at 0.21
+                if len(version) >= 2:
+                    # ...but one release series: installed 0.28 against it means loopdoctor runs
+                    # outside the project's environment, so it counts as a pin.
+                    return version, True
                 lower = lower or version
                 continue
             return version, True

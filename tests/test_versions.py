@@ -95,6 +95,16 @@ def test_exact_pin_that_disagrees_with_installed_wins(tmp_path: Path) -> None:
     assert got.version == (0, 21, 2) and got.source.startswith("pinned in requirements.txt")
 
 
+def test_series_pin_that_disagrees_with_installed_wins(tmp_path: Path) -> None:
+    """``==0.23.*`` pins one release series (asgi-lifespan's requirements.txt): an installed
+    0.28 means loopdoctor runs outside the project's environment; a matching one is used."""
+    write(tmp_path / "requirements.txt", "httpx==0.23.*\n")
+    got = detect_version("httpx", tmp_path, installed=lambda _n: "0.28.1")
+    assert got.version == (0, 23) and got.source.startswith("pinned in requirements.txt")
+    same = detect_version("httpx", tmp_path, installed=lambda _n: "0.23.3")
+    assert same.version == (0, 23, 3) and same.source == "installed"
+
+
 def test_pins_found_in_a_parent_of_the_pytest_rootdir(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", '[project]\ndependencies = ["sqlalchemy==2.0.30"]\n')
     (tmp_path / ".git").mkdir()
