@@ -118,3 +118,17 @@ async def split_session(connection: AsyncConnection) -> AsyncIterator[AsyncSessi
 @pytest.mark.asyncio(loop_scope="session")
 async def test_split(split_session: AsyncSession) -> None:
     await split_session.execute(text("select 1"))
+
+
+# no explicit rollback: closing the never-committed connection rolls the outer transaction back
+@pytest_asyncio.fixture(loop_scope="session")
+async def closing_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with engine.connect() as conn:
+        await conn.begin()
+        async with AsyncSession(bind=conn, expire_on_commit=False) as session:  # error: [LD503]
+            yield session
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_closing(closing_session: AsyncSession) -> None:
+    await closing_session.execute(text("select 1"))

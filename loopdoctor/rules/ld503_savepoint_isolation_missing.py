@@ -110,6 +110,8 @@ class SavepointIsolationMissing(Rule):
                 if conn:
                     transactions[node.optional_vars.id] = conn
         rolled_back: set[str] = set()
+        committed: set[str] = set()
+        explicit_begin = {name for name, began in conns.items() if not began}
         for node in own:
             if (
                 isinstance(node, ast.Call)
@@ -119,6 +121,8 @@ class SavepointIsolationMissing(Rule):
                 receiver = node.func.value.id
                 if node.func.attr == "rollback" and receiver in transactions:
                     rolled_back.add(transactions[receiver])
+                if node.func.attr == "commit":
+                    committed.add(transactions.get(receiver, receiver))
                 if receiver not in conns:
                     continue
                 if node.func.attr == "begin":
@@ -127,7 +131,10 @@ class SavepointIsolationMissing(Rule):
                     nested.add(receiver)
                 elif node.func.attr == "rollback":
                     rolled_back.add(receiver)
-        # the per-test rollback pattern: an outer transaction that teardown rolls back
+        # the per-test rollback pattern: an outer transaction that teardown rolls back, or that
+        # is begun on a connection from engine.connect() and never committed (closing the
+        # connection rolls it back)
+        rolled_back |= explicit_begin - committed
         return {
             name
             for name, began in conns.items()
