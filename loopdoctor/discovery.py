@@ -442,7 +442,9 @@ def discover(
             ignores = _initial_ignores(Path(path), root_path) if respect_gitignore else _Ignores()
             walker.walk(path, ignores)
         elif os.path.exists(path):
-            if not os.access(path, os.R_OK):
+            if not os.path.isfile(path):  # reading a fifo or /dev/zero would never end
+                walker.errors[path] = "not a regular file (fifo, socket or device)"
+            elif not os.access(path, os.R_OK):
                 walker.errors[path] = "permission denied"
             else:
                 walker.add_file(path)
