@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import stat
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,10 @@ def decode_source(path: Path, data: bytes) -> SourceFile:
 def read_source(path: Path) -> SourceFile:
     """Read and decode ``path``; every failure becomes :class:`UnreadableSource` with a reason."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # reading a fifo or /dev/zero would never end
+            raise UnreadableSource("not a regular file (fifo, socket or device); skipped")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise UnreadableSource(
                 f"file too large ({size} bytes > {MAX_FILE_BYTES}); skipped to keep the run fast"
