@@ -59,6 +59,10 @@ def decode_source(path: Path, data: bytes) -> SourceFile:
                 f"cannot decode as utf-8 (byte 0x{data[bad.start]:02x} on line {line}) and no "
                 "PEP 263 coding declaration"
             ) from None
+        if data.startswith(b"\xef\xbb\xbf"):  # Python only says "encoding problem: utf-8"
+            raise UnreadableSource(
+                "UTF-8 BOM contradicts the file's coding declaration (Python refuses it)"
+            ) from None
         raise UnreadableSource(f"invalid encoding declaration: {exc.msg}") from None
     try:
         text = data.decode(encoding)
