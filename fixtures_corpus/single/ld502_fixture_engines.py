@@ -111,3 +111,20 @@ async def bare_engine() -> AsyncIterator[sa_async.AsyncEngine]:
 
 async def test_bare(bare_engine) -> None:
     assert bare_engine is not None
+
+
+# the admin engine is disposed, the test database's engine is not
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def test_database() -> AsyncIterator[sa_async.AsyncEngine]:
+    admin = create_async_engine(URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text("create database app_test_db"))
+    await admin.dispose()
+    eng = create_async_engine(URL + "_db", poolclass=NullPool)  # error: [LD502]
+    yield eng
+    async with eng.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
+
+
+async def test_database_fixture(test_database) -> None:
+    assert test_database is not None

@@ -45,3 +45,17 @@ def schema():  # error: [LD701]
 async def test_engine(engine: AsyncEngine, database_url: str) -> None:
     async with engine.connect() as conn:
         await conn.exec_driver_sql("select 1")
+
+
+BASE = "postgresql+asyncpg://postgres@localhost:5432"
+
+
+@pytest_asyncio.fixture(scope="session")
+async def reports_engine() -> AsyncIterator[AsyncEngine]:  # error: [LD701]
+    eng = create_async_engine(f"{BASE}/reports_test", poolclass=NullPool)
+    yield eng
+    await eng.dispose()
+
+
+async def test_reports(reports_engine: AsyncEngine) -> None:
+    assert reports_engine is not None

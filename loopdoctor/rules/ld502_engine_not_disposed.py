@@ -39,6 +39,7 @@ class EngineNotDisposed(Rule):
     summary = "A fixture creates an engine and never disposes it in teardown (leaked pool)."
     tokens = (b"create_async_engine", b"create_engine", b"engine_from_config", b"engine")
     holders: set[str] = set()
+    engine_vars: dict[int, str] = {}
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         ctx = self.ctx
@@ -49,7 +50,14 @@ class EngineNotDisposed(Rule):
         if not created:
             return
         self.holders = _holders(func, created, self.ctx)
+        self.engine_vars = _engine_vars(func, created)
+        self.disposed_vars: set[str] = set()
         if self.disposed_in(node, depth=0) or self.escapes(func, created):
+            return
+        created = [
+            item for item in created if self.engine_vars.get(id(item[0])) not in self.disposed_vars
+        ]
+        if not created:
             return
         if self.disposed_by_dependents(func):
             return
@@ -109,6 +117,10 @@ class EngineNotDisposed(Rule):
                 continue
             func = child.func
             if isinstance(func, ast.Attribute):
+                root = (dotted(func.value) or "").split(".", 1)[0]
+                if func.attr == "dispose" and depth == 0 and root in self.engine_vars.values():
+                    self.disposed_vars.add(root)  # this engine, not necessarily the others
+                    continue
                 if func.attr == "dispose" or func.attr in _TEARDOWN_ATTRS:
                     return True
             elif isinstance(func, ast.Name) and func.id == "dispose":
@@ -175,6 +187,20 @@ def _sync_memory_sqlite(project: ProjectIndex, call: ast.Call, mod: ModuleInfo) 
 
 def _mentions(call: ast.Call, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(call))
+
+
+def _engine_vars(
+    func: FunctionInfo, created: list[tuple[ast.Call, bool, str | None]]
+) -> dict[int, str]:
+    """id(creating call) -> the local name it is bound to (``eng = create_async_engine(...)``)."""
+    calls = {id(c) for c, _, _ in created}
+    out: dict[int, str] = {}
+    for node in iter_own_nodes(func.node):
+        if isinstance(node, ast.Assign) and id(node.value) in calls:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    out[id(node.value)] = target.id
+    return out
 
 
 def _holders(

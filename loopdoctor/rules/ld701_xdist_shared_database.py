@@ -151,12 +151,30 @@ class XdistSharedDatabase(Rule):
             return None  # comes from another fixture: judged there
         if self.expr_depends_on_worker(expr):
             return None
-        url = static_string(self.ctx.project, expr, self.ctx.module)
+        url = self.url_string(expr)
         if url is None or not url.strip() or url.startswith("{}"):
             return None
         if _is_memory(url):
             return None  # every worker process has its own memory database
         return url
+
+    def url_string(self, expr: ast.AST) -> str | None:
+        """Like ``static_string``, but f-string parts that name constants are filled in."""
+        project, mod = self.ctx.project, self.ctx.module
+        if isinstance(expr, ast.Name | ast.Attribute):
+            found = project.resolve_expr(expr, mod)
+            if found is not None and found.kind == "variable" and found.module is mod:
+                return self.url_string(found.obj.value)  # type: ignore[union-attr]
+        if not isinstance(expr, ast.JoinedStr):
+            return static_string(project, expr, mod)
+        parts: list[str] = []
+        for value in expr.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+            elif isinstance(value, ast.FormattedValue):
+                part = static_string(project, value.value, mod)
+                parts.append(part if part is not None else "{}")
+        return "".join(parts)
 
     def expr_depends_on_worker(self, expr: ast.AST, depth: int = 0) -> bool:
         if _mentions_worker(expr):
