@@ -110,7 +110,10 @@ def fix_files(
     before = {path: _stat_key(path) for path in targets}
     overlay: dict[Path, bytes] = {}
     originals: dict[Path, Snapshot] = {}
-    given_up: set[Path] = set()
+    unreadable: set[Path] = set()
+    #: Per file, the fixable findings (code, message) no fix could change: not retried while
+    #: the file still has exactly those (a change elsewhere may bring a new one).
+    stuck: dict[Path, frozenset[tuple[str, str]]] = {}
     outcome = FixOutcome(result=check(overlay))
     for finding in outcome.result.findings:
         outcome.first_findings.setdefault(finding.location.path, []).append(finding)
@@ -118,8 +121,13 @@ def fix_files(
         todo: dict[Path, list[Finding]] = {}
         for finding in outcome.result.findings:
             path = finding.location.path
-            if applicable(finding, unsafe) and path in targets and path not in given_up:
+            if applicable(finding, unsafe) and path in targets and path not in unreadable:
                 todo.setdefault(path, []).append(finding)
+        todo = {
+            path: found
+            for path, found in todo.items()
+            if stuck.get(path) != frozenset((f.code, f.message) for f in found)
+        }
         if not todo:
             break
         outcome.passes += 1
@@ -129,14 +137,14 @@ def fix_files(
             if data is None:
                 snapshot = _read(path, before.get(path), outcome.errors)
                 if snapshot is None:
-                    given_up.add(path)
+                    unreadable.add(path)
                     continue
                 originals[path] = snapshot
                 data = snapshot.data
             new, applied, notes = fix_source(path, data, findings, rules)
-            outcome.errors.extend(notes)
+            outcome.errors.extend(n for n in notes if n not in outcome.errors)
             if new is None or new == data or not applied:
-                given_up.add(path)  # nothing this pass can do here; do not retry forever
+                stuck[path] = frozenset((f.code, f.message) for f in findings)
                 continue
             overlay[path] = new
             outcome.fixed += applied
