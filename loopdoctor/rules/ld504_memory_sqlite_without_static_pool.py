@@ -210,6 +210,10 @@ def _test_client_driving(
                 if any(n is client_call for n in ast.walk(use.fixture.func.node)):
                     return client_mod, client_call
         return None
+    if owner is None and (mod.is_test_module or mod.is_conftest):
+        for client_mod, client_call in clients:
+            if client_mod is mod:  # a module-level engine and a client in one test module
+                return client_mod, client_call
     if (mod.is_test_module or mod.is_conftest) and overrides:
         return clients[0]
     if not (mod.is_test_module or mod.is_conftest) and not overrides:
