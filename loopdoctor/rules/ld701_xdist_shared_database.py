@@ -273,7 +273,12 @@ def _evidence(project: ProjectIndex, rootdir: Path, mod: ModuleInfo) -> str | No
     settings = project.settings(mod.path)
     addopts = settings.raw.get("addopts", "")
     tokens = addopts.split() if isinstance(addopts, str) else [str(t) for t in addopts]
+    if "xdist" in settings.disabled_plugins or "xdist.plugin" in settings.disabled_plugins:
+        return None
     for i, token in enumerate(tokens):
+        value = tokens[i + 1] if token in ("-n", "--numprocesses") and i + 1 < len(tokens) else ""
+        if value == "0" or token in ("-n0", "-n=0", "--numprocesses=0"):
+            return None  # parallelism switched off in the configuration
         if token in ("-n", "--numprocesses") or token.startswith(("--numprocesses=", "--dist")):
             return f"`{' '.join(tokens[i : i + 2])}` in addopts"
         if token.startswith("-n") and token[2:].strip("=").replace("auto", "1").isdigit():
