@@ -145,3 +145,20 @@ async def seeded(engine: AsyncEngine) -> AsyncIterator[None]:
 @pytest.mark.asyncio(loop_scope="session")
 async def test_seeded(seeded: None) -> None:
     assert seeded is None
+
+
+# the factory carries the mode and is configured with the connection
+@pytest.fixture
+def configured_session(sync_engine) -> Iterator[Session]:
+    connection = sync_engine.connect()
+    transaction = connection.begin()
+    SavepointSessionLocal.configure(bind=connection)
+    session = SavepointSessionLocal()
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()
+
+
+def test_configured(configured_session) -> None:
+    configured_session.execute(text("select 1"))

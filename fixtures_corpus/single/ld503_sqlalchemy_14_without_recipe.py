@@ -27,3 +27,19 @@ def session() -> Iterator[Session]:
 
 def test_session(session: Session) -> None:
     session.execute(text("select 1"))
+
+
+@pytest.fixture
+def configured() -> Iterator[Session]:
+    connection = engine.connect()
+    trans = connection.begin()
+    SessionLocal.configure(bind=connection)  # error: [LD503]
+    db = SessionLocal()
+    yield db
+    db.close()
+    trans.rollback()
+    connection.close()
+
+
+def test_configured(configured: Session) -> None:
+    configured.execute(text("select 1"))

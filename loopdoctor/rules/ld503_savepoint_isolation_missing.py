@@ -182,6 +182,10 @@ class SavepointIsolationMissing(Rule):
                 kind = "session factory"
             elif isinstance(call.func, ast.Attribute) and call.func.attr == "configure":
                 kind = "sessionmaker.configure"
+                fake = ast.Call(func=call.func.value, args=[], keywords=[])
+                owner = factory_call_of(project, fake, mod)
+                if owner is not None:
+                    calls.append(owner[0])  # the sessionmaker may carry the join mode
             else:
                 return
         bind = kwarg(call, "bind") if kind == "sessionmaker.configure" else bind_arg(call)
