@@ -67,7 +67,10 @@ class AsyncFixturePlainDecorator(Rule):
             "`@pytest_asyncio.fixture` or set `asyncio_mode = auto`",
             at_name=True,
             # With the plugin disabled the new decorator would not run the fixture either.
-            fixable=env.plugin_active and self.can_name_pytest_asyncio(),
+            fixable=env.plugin_active
+            and self.can_name_pytest_asyncio()
+            # ``@pytest.fixture("session")``: pytest_asyncio.fixture takes no positional scope.
+            and not getattr(func.fixture.decorator, "args", None),
         )
 
     def can_name_pytest_asyncio(self) -> bool:

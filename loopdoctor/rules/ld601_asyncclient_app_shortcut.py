@@ -67,12 +67,15 @@ class AsyncClientAppShortcut(Rule):
         version = self.ctx.project.version("httpx", self.ctx.module)
         assumed = version.describe()
         fix = f"pass `transport=httpx.{transport}(app={ast.unparse(app.value)})` instead"
+        # A transport given too (or maybe inside **kwargs) would be passed twice.
+        fixable = not any(k.arg in ("transport", None) for k in node.keywords)
         if version.at_least(0, 28):
             self.report(
                 node,
                 f"`{cls}(app=...)` was removed in httpx 0.28: with {assumed} this raises "
                 f"TypeError (unexpected keyword argument 'app') and every test using this "
                 f"client errors; {fix}",
+                fixable=fixable,
             )
         elif version.at_least(0, 27):
             self.report(
@@ -80,6 +83,7 @@ class AsyncClientAppShortcut(Rule):
                 f"`{cls}(app=...)` is deprecated since httpx 0.27 ({assumed}: DeprecationWarning, "
                 f"an error under `-W error`) and removed in 0.28; {fix}",
                 severity=Severity.WARNING,
+                fixable=fixable,
             )
         else:
             self.report(
@@ -87,4 +91,5 @@ class AsyncClientAppShortcut(Rule):
                 f"`{cls}(app=...)` still works with {assumed}, but it is deprecated in httpx "
                 f"0.27 and removed in 0.28, so upgrading httpx breaks these tests; {fix}",
                 severity=Severity.WARNING,
+                fixable=fixable,
             )

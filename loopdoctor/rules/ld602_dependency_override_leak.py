@@ -60,9 +60,10 @@ class DependencyOverrideLeak(Rule):
         body = list(func.body.body)
         if not _cst_yields(func):
             last = body[-1]
-            returned = last.body[0] if isinstance(last, cst.SimpleStatementLine) else None
-            if isinstance(returned, cst.Return):
-                body[-1] = last.with_changes(body=[cst.Expr(cst.Yield(value=returned.value))])
+            returned = last.body[-1] if isinstance(last, cst.SimpleStatementLine) else None
+            if isinstance(returned, cst.Return):  # also ``x = make(); return x`` on one line
+                small = [*last.body[:-1], cst.Expr(cst.Yield(value=returned.value))]
+                body[-1] = last.with_changes(body=small)
             else:
                 body.append(cst.parse_statement("yield\n"))
         body.append(cst.parse_statement(f"{site.code(receiver)}.{OVERRIDES}.clear()\n"))
