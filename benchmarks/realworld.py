@@ -11,8 +11,11 @@ under ``--work`` (default ``/tmp/realworld``), and its test directory is checked
 with its source directory (so imports of the package under test resolve) with
 ``loopdoctor check --output-format json --select ALL``. The script prints the count of
 findings per package and rule, then compares every finding with ``docs/realworld-review.json``
-(key ``package|path|line|code`` -> verdict ``tp``/``fp`` and a one-line reason) and prints
-the precision per rule, tp / (tp + fp). Nothing of the packages is ever committed.
+(key ``package|path|line|code`` -> verdict ``tp``/``fp`` and a one-line reason; an entry may
+add ``by_message``, a list of ``{contains, verdict, reason}`` for a finding whose message
+changed between versions) and prints the precision per rule, tp / (tp + fp). ``--score FILE``
+scores a file saved earlier with ``--json`` instead of checking again (e.g. an older commit's
+findings). Nothing of the packages is ever committed.
 """
 
 from __future__ import annotations
@@ -48,17 +51,29 @@ class Package:
 
 #: The pinned corpus: test directory first, then the source the tests import.
 PACKAGES: tuple[Package, ...] = (
+    Package("aiocache", "0.12.3", ("tests", "aiocache")),
     Package("aiofiles", "25.1.0", ("tests", "src/aiofiles")),
+    Package("aiohttp-jinja2", "1.6", ("tests", "aiohttp_jinja2")),
+    Package("aiomysql", "0.3.2", ("tests", "aiomysql")),
     Package("aiosqlite", "0.22.1", ("aiosqlite",)),
     Package("anyio", "4.16.0", ("tests", "src/anyio")),
+    Package("arq", "0.28.0", ("tests", "arq")),
     Package("asgi-lifespan", "2.1.0", ("tests", "src/asgi_lifespan")),
     Package("databases", "0.9.0", ("tests", "databases")),
     Package("fakeredis", "2.40.0", ("test", "fakeredis")),
     Package("fastapi", "0.165.0", ("tests", "fastapi", "docs_src")),
+    Package("fastapi-pagination", "0.16.1", ("tests", "fastapi_pagination")),
+    Package("fastapi-users", "15.0.5", ("tests", "fastapi_users")),
+    Package("fastapi-users-db-sqlalchemy", "7.0.0", ("tests", "fastapi_users_db_sqlalchemy")),
     Package("httpx", "0.28.1", ("tests", "httpx")),
+    Package("httpx-oauth", "0.17.0", ("tests", "httpx_oauth")),
     Package("httpx-ws", "0.9.0", ("tests", "httpx_ws")),
+    Package("ormar", "0.26.0", ("tests", "ormar")),
     Package("pytest-asyncio", "1.5.0", ("tests", "pytest_asyncio")),
+    Package("pytest-aiohttp", "1.1.1", ("tests", "pytest_aiohttp")),
+    Package("pytest-httpx", "0.36.2", ("tests", "pytest_httpx")),
     Package("sqlmodel", "0.0.50", ("tests", "sqlmodel", "docs_src")),
+    Package("sse-starlette", "3.7.0", ("tests", "sse_starlette")),
     Package("starlette", "1.10.0", ("tests", "starlette")),
 )
 
@@ -130,14 +145,22 @@ def finding_key(package: str, finding: dict[str, object]) -> str:
     return f"{package}|{finding['path']}|{finding['line']}|{finding['code']}"
 
 
-def load_review(path: Path = REVIEW) -> dict[str, dict[str, str]]:
+def load_review(path: Path = REVIEW) -> dict[str, dict[str, object]]:
     """The committed verdicts, keyed by :func:`finding_key`."""
     doc = json.loads(path.read_text(encoding="utf-8"))
     return dict(doc["findings"])
 
 
+def verdict_of(entry: dict[str, object], message: str) -> str:
+    """The entry's verdict, or the first ``by_message`` one whose text is in ``message``."""
+    for alt in entry.get("by_message", []):  # type: ignore[union-attr]
+        if isinstance(alt, dict) and str(alt.get("contains")) in message:
+            return str(alt.get("verdict"))
+    return str(entry.get("verdict", "unreviewed"))
+
+
 def score(
-    results: dict[str, list[dict[str, object]]], review: dict[str, dict[str, str]]
+    results: dict[str, list[dict[str, object]]], review: dict[str, dict[str, object]]
 ) -> tuple[dict[str, Counter[str]], list[str]]:
     """Per rule: counts of tp / fp / unreviewed; and the keys of unreviewed findings."""
     per_rule: dict[str, Counter[str]] = defaultdict(Counter)
@@ -145,7 +168,7 @@ def score(
     for package, findings in results.items():
         for finding in findings:
             key = finding_key(package, finding)
-            verdict = review.get(key, {}).get("verdict", "unreviewed")
+            verdict = verdict_of(review.get(key, {}), str(finding["message"]))
             per_rule[str(finding["code"])][verdict] += 1
             if verdict == "unreviewed":
                 unreviewed.append(f"{key}  {str(finding['message'])[:140]}")
@@ -159,16 +182,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--offline", action="store_true", help="use only unpacked sdists")
     parser.add_argument("--unreviewed", action="store_true", help="list unreviewed findings")
     parser.add_argument("--json", type=Path, help="also write the raw findings here")
+    parser.add_argument("--score", type=Path, help="score findings saved with --json")
     args = parser.parse_args(argv)
 
     results: dict[str, list[dict[str, object]]] = {}
+    if args.score:
+        results = json.loads(args.score.read_text(encoding="utf-8"))
     for pkg in PACKAGES:
-        root = fetch(pkg, args.work, args.offline)
-        results[pkg.key] = check(pkg, root)
-        counts = Counter(str(f["code"]) for f in results[pkg.key])
+        if not args.score:
+            root = fetch(pkg, args.work, args.offline)
+            results[pkg.key] = check(pkg, root)
+        counts = Counter(str(f["code"]) for f in results.get(pkg.key, []))
         shown = ", ".join(f"{code} {n}" for code, n in sorted(counts.items())) or "no findings"
-        print(f"{pkg.key:28} {shown}")
-    if args.json:
+        print(f"{pkg.key:36} {shown}")
+    if args.json and not args.score:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
     per_rule, unreviewed = score(results, load_review())

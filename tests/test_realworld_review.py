@@ -6,6 +6,7 @@ reviewed finding has a well-formed key, a verdict and a reason.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -17,6 +18,7 @@ REVIEW = ROOT / "docs" / "realworld-review.json"
 _KEY = re.compile(r"^[A-Za-z0-9_.-]+==[0-9][^|]*\|[^|]+\|[0-9]+\|LD[0-9]{3}$")
 
 
+@functools.cache
 def _review() -> dict[str, object]:
     doc = json.loads(REVIEW.read_text(encoding="utf-8"))
     assert isinstance(doc, dict)
@@ -29,15 +31,29 @@ def test_review_has_findings_table() -> None:
     assert isinstance(doc.get("packages"), list) and len(doc["packages"]) >= 5
 
 
-@pytest.mark.parametrize("key", sorted(_review()["findings"]))  # type: ignore[arg-type]
-def test_every_entry_has_verdict_and_reason(key: str) -> None:
-    entry = _review()["findings"][key]  # type: ignore[index]
-    assert _KEY.match(key), f"bad key {key!r}: want 'name==version|path|line|LDnnn'"
-    assert isinstance(entry, dict)
-    assert entry.get("verdict") in ("tp", "fp"), key
+def _problems(key: str, entry: object) -> list[str]:
+    """What is wrong with one review entry (nothing when it is well formed)."""
+    if not _KEY.match(key):
+        return [f"bad key {key!r}: want 'name==version|path|line|LDnnn'"]
+    if not isinstance(entry, dict):
+        return [f"{key}: not an object"]
+    out: list[str] = []
+    if entry.get("verdict") not in ("tp", "fp"):
+        out.append(f"{key}: verdict must be 'tp' or 'fp'")
     reason = entry.get("reason")
-    assert isinstance(reason, str) and reason.strip(), key
-    assert "\n" not in reason, f"{key}: the reason is one line"
+    if not isinstance(reason, str) or not reason.strip() or "\n" in reason:
+        out.append(f"{key}: needs a one-line reason")
+    for alt in entry.get("by_message", []):
+        if not (alt.get("contains") and alt.get("verdict") in ("tp", "fp") and alt.get("reason")):
+            out.append(f"{key}: by_message entries need contains, verdict and reason")
+    return out
+
+
+def test_every_entry_has_verdict_and_reason() -> None:
+    findings = _review()["findings"]
+    assert isinstance(findings, dict) and findings
+    problems = [p for key, entry in findings.items() for p in _problems(key, entry)]
+    assert not problems, "\n".join(problems[:20])
 
 
 def test_packages_are_pinned() -> None:
