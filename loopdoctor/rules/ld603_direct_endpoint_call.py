@@ -39,7 +39,22 @@ class DirectEndpointCall(Rule):
         route = route_of(self.ctx.project, found.function, found.module)
         if route is None or shadowed(self.ctx.project, route):
             return
+        if self.declared_for_coverage(owner.node, node):
+            return
         self.report_call(node, route)
+
+    def declared_for_coverage(self, test: ast.AST, call: ast.Call) -> bool:
+        """The test says the direct call only runs the handler's lines ("for coverage"): in its
+        name, or in a comment on its ``def`` line or the call's line."""
+        if "coverage" in getattr(test, "name", "").lower():
+            return True
+        lines = self.ctx.source.lines
+        for number in {getattr(test, "lineno", 0), call.lineno}:
+            text = lines[number - 1] if 0 < number <= len(lines) else ""
+            comment = text.partition("#")[2]
+            if "coverage" in comment.lower():
+                return True
+        return False
 
     def report_call(self, node: ast.Call, route: Route) -> None:
         verb = "awaits" if isinstance(self.ctx.parent(node), ast.Await) else "calls"
