@@ -75,16 +75,17 @@ class FixOutcome:
             except UnreadableSource:
                 continue
             name = display_path(path)
-            chunks.extend(
-                difflib.unified_diff(
-                    old.splitlines(keepends=True),
-                    new.splitlines(keepends=True),
-                    fromfile=name if name.startswith("/") else f"a/{name}",
-                    tofile=name if name.startswith("/") else f"b/{name}",
+            for line in difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=name if name.startswith("/") else f"a/{name}",
+                tofile=name if name.startswith("/") else f"b/{name}",
+            ):
+                # A last line without a newline gets the marker `patch` expects.
+                chunks.append(
+                    line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                 )
-            )
-        text = "".join(chunks)
-        return text if not text or text.endswith("\n") else text + "\n"
+        return "".join(chunks)
 
 
 def applicable(finding: Finding, unsafe: bool) -> bool:
