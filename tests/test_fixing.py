@@ -365,6 +365,9 @@ def test_fixing_a_copied_tree_changes_no_file_that_had_no_finding(tmp_path: Path
         shutil.copytree(
             source, tmp_path / source.name, ignore=shutil.ignore_patterns("__pycache__")
         )
+    # One planted pitfall, so the run really rewrites something among the untouched files.
+    planted = tmp_path / "test_asyncio" / "test_zz_planted.py"
+    planted.write_text(MISSING_AWAIT, encoding="utf-8")
     from loopdoctor.discovery import discover
 
     files = discover([tmp_path], respect_gitignore=False).files
@@ -379,6 +382,7 @@ def test_fixing_a_copied_tree_changes_no_file_that_had_no_finding(tmp_path: Path
     }
     changed = {path for path in files if path.read_bytes() != before[path]}
     assert changed <= fixable, sorted(str(p) for p in changed - fixable)
+    assert planted in changed
     for path in changed:
         compile(path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True)
     assert not [e for e in outcome.errors if "dropped" in e.reason or "failed" in e.reason]
