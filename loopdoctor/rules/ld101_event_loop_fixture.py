@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from loopdoctor.context import FileContext
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.rule import Rule
 
@@ -77,6 +78,7 @@ class EventLoopFixture(Rule):
                     isinstance(node, ast.Constant)
                     and node.value == "event_loop"
                     and id(node) not in own
+                    and not _names_a_fixture(node)
                 ):
                     return True
         return False
@@ -164,3 +166,9 @@ def _plumbing(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Try) and not stmt.handlers and not stmt.orelse:
         return all(_plumbing(s) for s in [*stmt.body, *stmt.finalbody])
     return False
+
+
+def _names_a_fixture(node: ast.AST) -> bool:
+    """``name="event_loop"`` in a fixture decorator defines the fixture, it does not request it."""
+    parent = FileContext.parent(node)
+    return isinstance(parent, ast.keyword) and parent.arg == "name"
