@@ -135,7 +135,8 @@ def make_fastapi(root: Path) -> Path:
 
 def run(suite: Path, extra: list[str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the child) for one pytest run."""
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    cmd += extra
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTEST_ADDOPTS", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

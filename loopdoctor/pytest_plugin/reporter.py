@@ -22,6 +22,7 @@ import threading
 import traceback
 import warnings
 import weakref
+from array import array
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -64,11 +65,14 @@ class Doctor:
         self.is_worker = self.worker_id is not None
         dist = getattr(config.option, "dist", "no")
         self.is_xdist_controller = not self.is_worker and dist not in (None, "no")
-        self.records: list[dict[str, Any]] = []
+        # Finished records as compact JSON text (strings are not tracked by the gc;
+        # a dict tree per test would make its full passes slower and more frequent).
+        self.records: list[str | dict[str, Any]] = []
+        self.record_ids: list[str] = []
         self.late: list[tuple[str, dict[str, Any]]] = []
         self.session_findings: list[dict[str, Any]] = []
         self.internal_errors: list[str] = []
-        self.rss_series: list[list[int]] = []
+        self.rss_values: array[int] = array("q")
         self.worker_summaries: list[dict[str, Any]] = []
         self.final: dict[str, Any] | None = None
         self.cur: LiveTest | None = None
@@ -272,7 +276,7 @@ class Doctor:
         delta = rss_after - cur.rss_before - cur.report_overhead
         record["rss_delta"] = delta
         self.index += 1
-        self.rss_series.append([self.index, rss_after])
+        self.rss_values.append(rss_after)
         imported = len(sys.modules) - cur.modules_before
         if imported > 0:
             record["modules_imported"] = imported
@@ -482,9 +486,10 @@ class Doctor:
                 "async": run.is_async,
             }
         loops["fixtures"] = fixtures
-        loops["details"] = {
-            self._label(s): self.observer.infos[s - 1].as_dict() for s in sorted(used)
-        }
+        if self.is_worker:  # the single process adds them at the end (fewer live objects)
+            loops["details"] = {
+                self._label(s): self.observer.infos[s - 1].as_dict() for s in sorted(used)
+            }
 
     # ----------------------------------------------------------------- fixtures
 
@@ -565,9 +570,11 @@ class Doctor:
             self.any_failed = True
         if call.when == "teardown":
             cur.record["outcome"] = outcome_of(cur.phases)
-            report.loopdoctor = cur.record
-            if not self.is_worker:
-                self.records.append(cur.record)
+            if self.is_worker:
+                report.loopdoctor = cur.record  # xdist ships it with the report
+            else:
+                self.records.append(json.dumps(cur.record, separators=(",", ":")))
+                self.record_ids.append(cur.nodeid)
 
     def _apply_limits(self, report: Any, cur: LiveTest) -> None:
         limits = cur.limits
@@ -698,6 +705,7 @@ class Doctor:
         record = getattr(report, "loopdoctor", None)
         if isinstance(record, dict):
             self.records.append(record)
+            self.record_ids.append(str(record.get("nodeid", "")))
 
     # ----------------------------------------------------------------- warnings and logs
 
@@ -744,11 +752,11 @@ class Doctor:
         frames = _ORIGIN_FRAME.findall(text)
         for filename, _line, func in reversed(frames):
             norm = filename.replace(os.sep, "/")
-            for record in reversed(self.records):
-                path, _, rest = record["nodeid"].partition("::")
+            for nodeid in reversed(self.record_ids):
+                path, _, rest = nodeid.partition("::")
                 name = rest.split("::")[-1].split("[")[0]
                 if name == func and norm.endswith(path):
-                    return str(record["nodeid"])
+                    return nodeid
         return None
 
     def _record_finding(self, nodeid: str, item: dict[str, Any]) -> None:
@@ -868,7 +876,7 @@ class Doctor:
             "late": self.late,
             "session_findings": self.session_findings,
             "internal_errors": self.internal_errors,
-            "rss_series": self.rss_series,
+            "rss_values": list(self.rss_values),
             "loops_seen": len(self.observer.infos),
         }
 
@@ -878,7 +886,34 @@ class Doctor:
             self.worker_summaries.append(output["loopdoctor"])
 
     def _assemble(self) -> dict[str, Any]:
-        by_id = {rec["nodeid"]: rec for rec in self.records}
+        gc_was_on = gc.isenabled()
+        gc.disable()  # thousands of fresh dicts: no point in collecting while building them
+        try:
+            return self._assemble_records()
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    def _expand(self, raw: str | dict[str, Any]) -> dict[str, Any]:
+        record: dict[str, Any] = raw if isinstance(raw, dict) else json.loads(raw)
+        loops = record.get("loops", {})
+        if "details" not in loops:
+            labels: set[str] = set()
+            for phase in ("setup", "call", "teardown", "threads"):
+                labels.update(loops.get(phase, []))
+            for fx in loops.get("fixtures", {}).values():
+                labels.update(fx.get("setup", []))
+                labels.update(fx.get("teardown", []))
+            details = {}
+            for label in sorted(labels, key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
+                if label[1:].isdigit() and 0 < int(label[1:]) <= len(self.observer.infos):
+                    details[label] = self.observer.infos[int(label[1:]) - 1].as_dict()
+            loops["details"] = details
+        return record
+
+    def _assemble_records(self) -> dict[str, Any]:
+        records = [self._expand(raw) for raw in self.records]
+        by_id = {rec["nodeid"]: rec for rec in records}
         session_findings: list[dict[str, Any]] = []
         internal: list[str] = list(self.internal_errors)
         loops_seen = 0
@@ -895,7 +930,7 @@ class Doctor:
                 if err not in internal:
                     internal.append(err)
             loops_seen += int(summary.get("loops_seen", 0))
-            series = summary.get("rss_series", [])
+            series = summary.get("rss_values", [])
             if series:
                 slopes.append(_trend(series))
         rss = _combine_trends(slopes)
@@ -914,7 +949,7 @@ class Doctor:
                     trend_bytes_per_test=rss["trend_bytes_per_test"],
                 )
             )
-            self._attribute_trend(rss["trend_bytes_per_test"])
+            self._attribute_trend(records, rss["trend_bytes_per_test"])
         import pytest as _pytest
 
         session: dict[str, Any] = {
@@ -924,18 +959,18 @@ class Doctor:
             "pytest_asyncio": _version("pytest-asyncio"),
             "settings": self.settings.as_dict(),
             "workers": len([s for s in self.worker_summaries if s.get("worker")]),
-            "tests": len(self.records),
+            "tests": len(records),
             "loops_seen": loops_seen,
             "rss": rss,
             "findings": session_findings,
             "internal_errors": internal,
         }
-        return build_report(self.records, session)
+        return build_report(records, session)
 
-    def _attribute_trend(self, slope: float) -> None:
+    def _attribute_trend(self, records: list[dict[str, Any]], slope: float) -> None:
         """With a steady session leak, name the tests whose own growth feeds it."""
         floor = max(256 * 1024, slope / 2)
-        for rec in self.records:
+        for rec in records:
             delta = int(rec.get("rss_delta", 0))
             if delta < floor or rec.get("modules_imported"):
                 continue
@@ -1001,15 +1036,15 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def _trend(series: list[list[int]]) -> tuple[float, int, int]:
+def _trend(series: list[int]) -> tuple[float, int, int]:
     """(least-squares slope of RSS per test after a 5-test warm-up, n, total growth)."""
     points = series[5:] if len(series) > 10 else series
     n = len(points)
-    growth = series[-1][1] - series[0][1] if series else 0
+    growth = series[-1] - series[0] if series else 0
     if n < 2:
         return (0.0, len(series), growth)
     xs = [float(i) for i in range(n)]
-    ys = [float(p[1]) for p in points]
+    ys = [float(p) for p in points]
     mx, my = sum(xs) / n, sum(ys) / n
     var = sum((x - mx) ** 2 for x in xs)
     slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var if var else 0.0

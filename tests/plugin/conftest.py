@@ -51,7 +51,10 @@ def run_suite(pytester: pytest.Pytester) -> Run:
                 shutil.copy(entry, pytester.path / entry.name)
         path = pytester.path / "loop-report.json"
         extra = [f"--loop-report-json={path}"] if report else []
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *extra, *args)
+        # Corpus suites are order-dependent by design (cascades): never shuffle them.
+        result = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "-p", "no:randomly", *extra, *args
+        )
         data = json.loads(path.read_text()) if path.exists() else None
         return result, data
 
