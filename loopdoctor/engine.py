@@ -198,6 +198,8 @@ class Checker:
         #: Files walked in phase 2 and files the pre-filter skipped (for tests and benchmarks).
         self.walked = 0
         self.skipped = 0
+        #: Files this process checked (not answered from the cache), in order.
+        self.checked_paths: list[Path] = []
 
     # -- the run ---------------------------------------------------------------------------------
     def check(
@@ -305,11 +307,15 @@ class Checker:
     def check_one(self, item: Loaded) -> FileResult:
         """Check one indexed file against its own recording view of the index."""
         assert item.parsed is not None
+        self.checked_paths.append(item.path)
         rule_classes = self.active_rules(item.parsed.source)
         if not rule_classes:
             self.skipped += 1
             return FileResult([], [])
-        self.walked += 1
+        if any(_visits(r) for r in rule_classes):
+            self.walked += 1
+        else:  # only rules that decide in finish(): no traversal
+            self.skipped += 1
         recorder = Recorder()
         view = make_view(self.project, recorder)
         module = view.module(item.path)
@@ -471,6 +477,10 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _visits(rule: type[Rule]) -> bool:
+    return next(visit_methods(rule), None) is not None
 
 
 def _internal(where: str, exc: BaseException) -> str:
