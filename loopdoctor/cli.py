@@ -45,7 +45,19 @@ def _fail(message: str) -> None:
     raise SystemExit(EXIT_ERROR)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """Commands whose imports are heavy (``report`` pulls in pytest) load only when used."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "report" and cmd_name not in self.commands:
+            _register_report()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "report"})
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="loopdoctor")
 def cli() -> None:
     """Find the pitfalls of async pytest suites (pytest-asyncio, httpx, FastAPI, SQLAlchemy)."""
@@ -378,9 +390,6 @@ def _register_report() -> None:
     from loopdoctor.cli_report import report_command
 
     cli.add_command(report_command)
-
-
-_register_report()
 
 
 def main() -> None:
