@@ -76,7 +76,12 @@ class AsyncFixturePlainDecorator(Rule):
     def can_name_pytest_asyncio(self) -> bool:
         """``pytest_asyncio.fixture`` is reachable: imported, or the name is free to import."""
         imports = self.ctx.module.imports
-        return (
-            imports.get("pytest_asyncio", "pytest_asyncio") == "pytest_asyncio"
-            or "pytest_asyncio.fixture" in imports.values()
+        if imports.get("pytest_asyncio") == "pytest_asyncio":
+            return True
+        if "pytest_asyncio.fixture" in imports.values():
+            return True
+        # A new ``import pytest_asyncio`` must not rebind a name the module uses otherwise.
+        return "pytest_asyncio" not in imports and not any(
+            isinstance(n, ast.Name) and n.id == "pytest_asyncio"
+            for n in ast.walk(self.ctx.module.tree)
         )
