@@ -14,9 +14,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from loopdoctor.diagnostic import Finding
+
+if TYPE_CHECKING:
+    from loopdoctor.fixing import FixOutcome
 
 _ANNOTATION_RE = re.compile(r"#\s*error(?:\[[a-z]+\])?:\s*(?P<col>\d+)?\s*\[(?P<codes>[^\]]+)\]")
 _CONFIG_RE = re.compile(r"^#\s*config:\s*(?P<key>[A-Za-z_][\w-]*)\s*=\s*(?P<value>.+?)\s*$")
@@ -211,8 +215,11 @@ def write_example(blocks: str, workdir: Path) -> list[Path]:
 
 
 def fix_in_place(
-    files: list[Path], select: tuple[str, ...] = ("ALL",), root: Path | None = None, unsafe=True
-):
+    files: list[Path],
+    select: tuple[str, ...] = ("ALL",),
+    root: Path | None = None,
+    unsafe: bool = True,
+) -> FixOutcome:
     """Fix ``files`` on disk as ``check --fix [--unsafe-fixes]`` would; returns the outcome.
 
     Like :func:`check_files`, versions come from the case's pins only, never the environment.
