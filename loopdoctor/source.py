@@ -66,7 +66,12 @@ def decode_source(path: Path, data: bytes) -> SourceFile:
         raise UnreadableSource(f"invalid encoding declaration: {exc.msg}") from None
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
+    except UnicodeDecodeError as exc:  # name the line, not a byte offset in the file
+        line = data[: exc.start].count(b"\n") + 1
+        raise UnreadableSource(
+            f"cannot decode as {encoding} (byte 0x{data[exc.start]:02x} on line {line})"
+        ) from None
+    except LookupError as exc:
         raise UnreadableSource(f"cannot decode as {encoding}: {exc}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
