@@ -28,7 +28,7 @@ from loopdoctor.cache import FileFacts, ProjectState, content_digest
 from loopdoctor.config import PytestSettings, load_pytest_settings
 from loopdoctor.context import PARENT, FileContext
 from loopdoctor.diagnostic import FileError, Finding, Location, Severity
-from loopdoctor.incremental import Facet, Recorder, make_view
+from loopdoctor.incremental import Facet, Recorder, load_all, make_view
 from loopdoctor.index.facts import ModuleInfo
 from loopdoctor.index.types import TypeInference
 from loopdoctor.prefilter import Prefilter
@@ -410,6 +410,8 @@ class Checker:
                 todo.append(item)
         if todo:
             self._lazy_base(loaded, facts)
+            if len(todo) >= PARALLEL_MIN_FILES:  # many re-checks: index everything up front,
+                load_all(project)  # in the parent, before any worker forks
             for item in todo:
                 if project.module(item.path) is not None:  # parsed through the index if needed
                     item.parsed = self._parsed.get(item.path)

@@ -95,6 +95,8 @@ def make_view(base: ProjectIndex, recorder: Recorder) -> ProjectIndex:
 
     def on_all() -> None:
         recorder.touch("all")
+        if len(dict.keys(base.modules)) < len(base.deferred):
+            load_all(base)  # complete a lazy base once: later views start from it
         load_all(view)
 
     view.modules = ModuleTable(dict.items(base.modules), on_all)  # type: ignore[arg-type]
