@@ -72,6 +72,7 @@ class Doctor:
         self.late: list[tuple[str, dict[str, Any]]] = []
         self.session_findings: list[dict[str, Any]] = []
         self.internal_errors: list[str] = []
+        self._faults: set[str] = set()
         self.rss_values: array[int] = array("q")
         self.worker_summaries: list[dict[str, Any]] = []
         self.final: dict[str, Any] | None = None
@@ -110,8 +111,8 @@ class Doctor:
         if self._started or self.is_xdist_controller:
             return
         self._started = True
+        self._rss()  # opens the statm fd before any test is measured
         try:
-            probes.rss_bytes()  # opens the statm fd before any test is measured
             self.observer.install()
             logging.getLogger("asyncio").addHandler(self._log_handler)
             self._old_origin_depth = sys.get_coroutine_origin_tracking_depth()
@@ -139,9 +140,20 @@ class Doctor:
         """Remember a bug in the doctor itself; shown in the summary and the JSON."""
         frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
         at = f" at {os.path.basename(frame[0].filename)}:{frame[0].lineno}" if frame else ""
-        text = f"{where}: {type(exc).__name__}: {exc}{at}"
-        if text not in self.internal_errors and len(self.internal_errors) < 100:
+        fault = f"{type(exc).__name__}: {exc}{at}"
+        text = f"{where}: {fault}"
+        # One fault hit from several hooks (or every test) is reported once.
+        if fault not in self._faults and len(self.internal_errors) < 100:
+            self._faults.add(fault)
             self.internal_errors.append(text)
+
+    def _rss(self) -> int:
+        """RSS now, or 0 when the probe fails: losing RSS must not lose the other probes."""
+        try:
+            return probes.rss_bytes()
+        except Exception as exc:
+            self.internal_error("rss probe", exc)
+            return 0
 
     def _guard(self, where: str, fn: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -239,7 +251,7 @@ class Doctor:
         if carry is None:
             # Reading fresh; otherwise the previous test's end state is this one's
             # start (nothing but pytest's reporting runs in between): half the cost.
-            carry = (probes.rss_bytes(), self.fd_tracker.current()[0], probes.live_threads())
+            carry = (self._rss(), self.fd_tracker.current()[0], probes.live_threads())
         self.cur = LiveTest(
             nodeid=item.nodeid,
             record=record,
@@ -272,7 +284,7 @@ class Doctor:
         self._check_pending_tasks(cur)
         if self.settings.gc:
             gc.collect()
-        rss_after = probes.rss_bytes()
+        rss_after = self._rss()
         delta = rss_after - cur.rss_before - cur.report_overhead
         record["rss_delta"] = delta
         self.index += 1
@@ -545,13 +557,14 @@ class Doctor:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, Any, None]:
         cur = self.cur
-        before = probes.rss_bytes() if cur is not None and call.excinfo is not None else None
+        # Guarded: an exception before the yield would be a pytest INTERNALERROR.
+        before = self._rss() if cur is not None and call.excinfo is not None else None
         outcome = yield
         if cur is None or cur.nodeid != item.nodeid:
             return
         if before is not None:
             # Formatting a failure (source lines, reprs) costs RSS that is not the test's.
-            after = self._guard("rss", probes.rss_bytes)
+            after = self._rss()
             if after is not None:
                 cur.report_overhead += after - before
         try:
