@@ -241,8 +241,8 @@ class Checker:
             return Loaded(path, content_digest(outcome.source.data), parsed=outcome)
         raw = data
         if raw is None:
-            try:
-                raw = path.read_bytes()
+            try:  # never read a fifo or /dev/zero just for a digest: it would not end
+                raw = path.read_bytes() if path.is_file() else b""
             except OSError:
                 raw = b""
         digest = content_digest(raw)
