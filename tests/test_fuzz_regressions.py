@@ -152,3 +152,19 @@ def test_fixture_layers_are_built_once_per_module(tmp_path: Path) -> None:
     first = project.fixture_layers(module)
     assert all(a is b for a, b in zip(first, project.fixture_layers(module), strict=True))
     assert seconds < 45, f"{count} tests and fixtures took {seconds:.1f} s"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs fifos")
+def test_checker_given_a_fifo_or_device_directly(tmp_path: Path) -> None:
+    """In-process callers skip discovery: the engine re-read an unreadable path for its cache
+    digest, so a fifo blocked and ``/dev/zero`` was read until memory ran out."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    fifo = tmp_path / "test_fifo.py"
+    os.mkfifo(fifo)
+    paths = [fifo, *([Path("/dev/zero")] if Path("/dev/zero").exists() else [])]
+    checker = Checker(Selection(select=("ALL",), root=tmp_path))
+    with time_limit(20):
+        result = checker.check(paths)
+    assert {e.path: e.reason for e in result.errors} == {
+        p: "not a regular file (fifo, socket or device); skipped" for p in paths
+    }
