@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import random
 import shutil
 import stat
 import sys
 import sysconfig
 import time
+import warnings
 from pathlib import Path
 
 import libcst as cst
@@ -246,6 +249,11 @@ def _reference(source: str, home: str | tuple[str, ...], name: str, style: str =
         ),
         ("import os\n", ("AsyncMock", ImportNeed("unittest.mock", "AsyncMock"))),
         ("class AsyncMock: ...\n", None),  # the name is taken: no certain fix
+        # attribute and keyword spellings bind nothing
+        (
+            "from unittest.mock import MagicMock\nm = mocker.AsyncMock(AsyncMock=1)\n",
+            ("AsyncMock", ImportNeed("unittest.mock", "AsyncMock")),
+        ),
     ],
 )
 def test_reference_reuses_imports_and_aliases(source: str, expected: object) -> None:
@@ -390,27 +398,66 @@ def test_fixing_a_copied_tree_changes_no_file_that_had_no_finding(tmp_path: Path
 
 
 # -- fixes over mutated corpus code ----------------------------------------------------------------
+CORPUS_SOURCES = sorted((Path(__file__).resolve().parent.parent / "fixtures_corpus").rglob("*.py"))
+
+
+def mutate(source: str, rng: random.Random, edits: int) -> str | None:
+    """A corpus module with a few structural edits: statements deleted or duplicated, defs made
+    async or sync, awaits removed, decorators swapped. None when the result does not compile."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for _ in range(edits):
+        bodies = [n.body for n in ast.walk(tree) if isinstance(getattr(n, "body", None), list)]
+        bodies = [body for body in bodies if body]
+        defs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        awaits = [
+            (n, f)
+            for n in ast.walk(tree)
+            for f, v in ast.iter_fields(n)
+            if isinstance(v, ast.Await)
+        ]
+        kind = rng.randrange(5)
+        if kind == 0 and bodies:
+            body = rng.choice(bodies)
+            if len(body) > 1:
+                body.pop(rng.randrange(len(body)))
+        elif kind == 1 and bodies:
+            body = rng.choice(bodies)
+            body.insert(rng.randrange(len(body) + 1), rng.choice(body))
+        elif kind == 2 and defs:
+            node = rng.choice(defs)
+            node.__class__ = (
+                ast.FunctionDef if isinstance(node, ast.AsyncFunctionDef) else ast.AsyncFunctionDef
+            )
+        elif kind == 3 and awaits:
+            parent, name = rng.choice(awaits)
+            setattr(parent, name, getattr(parent, name).value)
+        elif kind == 4 and len(defs) > 1:
+            a, b = rng.sample(defs, 2)
+            a.decorator_list, b.decorator_list = b.decorator_list, a.decorator_list
+    try:
+        text = ast.unparse(ast.fix_missing_locations(tree))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "mutant", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    return text
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(25))
 def test_fixes_on_mutated_corpus_code(seed: int, tmp_path: Path) -> None:
-    """The autofix contract on code nobody wrote by hand (the fuzz suite's AST mutants): the
-    fixed files compile, no finding with a fix is left, and a second pass changes nothing."""
-    import random
-    import warnings
-
-    fuzz = pytest.importorskip("test_fuzz")
+    """The autofix contract on code nobody wrote by hand: the fixed files compile, no finding
+    with a fix is left, and a second pass changes nothing."""
     rng = random.Random(seed)
-    data = fuzz.unparse_mutant(rng.choice(fuzz.CORPUS_TREES), rng, rng.randint(0, 6))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(data or b"", "mutant", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        pytest.skip("the mutant does not compile to begin with")
+    source = mutate(rng.choice(CORPUS_SOURCES).read_text(encoding="utf-8"), rng, rng.randint(0, 6))
+    if source is None:
+        pytest.skip("the mutant does not compile")
     ini = rng.choice(["[pytest]\n", "[pytest]\nasyncio_mode = auto\n"])
-    files = project(tmp_path, {"tests/test_m.py": "", "tests/conftest.py": ""}, ini)
-    for path in files:
-        path.write_bytes(data or b"")
+    files = project(tmp_path, {"tests/test_m.py": source, "tests/conftest.py": source}, ini)
     outcome = fix_in_place(files, root=tmp_path)
     assert not [e for e in outcome.errors if "dropped" in e.reason or "failed" in e.reason]
     with warnings.catch_warnings():

@@ -150,8 +150,29 @@ def reference(
 
 
 def used_names(nodes: Iterable[cst.CSTNode]) -> set[str]:
-    """Every identifier a ``Name`` node spells: a new import must not shadow any of them."""
-    return {node.value for node in nodes if isinstance(node, cst.Name)}
+    """Identifiers the module binds or reads: a new import must not shadow any of them.
+
+    Attribute names (``mocker.AsyncMock``), keyword names (``f(name=...)``) and the original
+    name of an aliased import (``AsyncMock`` in ``import ... AsyncMock as AM``) bind nothing.
+    """
+    nodes = list(nodes)
+    skip: set[int] = set()
+    for node in nodes:
+        if isinstance(node, cst.Attribute):
+            skip.add(id(node.attr))
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            skip.add(id(node.keyword))
+        elif isinstance(node, cst.ImportAlias) and node.asname is not None:
+            skip.update(id(n) for n in _names_in(node.name))
+    return {node.value for node in nodes if isinstance(node, cst.Name) and id(node) not in skip}
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    if isinstance(node, cst.Name):
+        return [node]
+    if isinstance(node, cst.Attribute):
+        return [*_names_in(node.value), node.attr]
+    return []
 
 
 # -- adding the imports --------------------------------------------------------------------------

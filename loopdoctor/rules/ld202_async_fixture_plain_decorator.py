@@ -81,7 +81,23 @@ class AsyncFixturePlainDecorator(Rule):
         if "pytest_asyncio.fixture" in imports.values():
             return True
         # A new ``import pytest_asyncio`` must not rebind a name the module uses otherwise.
-        return "pytest_asyncio" not in imports and not any(
-            isinstance(n, ast.Name) and n.id == "pytest_asyncio"
-            for n in ast.walk(self.ctx.module.tree)
+        return "pytest_asyncio" not in imports and not _binds_or_reads(
+            self.ctx.module.tree, "pytest_asyncio"
         )
+
+
+def _binds_or_reads(tree: ast.AST, name: str) -> bool:
+    """``name`` is read, assigned, a parameter, a def/class, an import or an ``except`` target."""
+    for node in ast.walk(tree):
+        if (
+            (isinstance(node, ast.Name) and node.id == name)
+            or (isinstance(node, ast.arg) and node.arg == name)
+            or (
+                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and node.name == name
+            )
+            or (isinstance(node, ast.alias) and (node.asname or node.name) == name)
+            or (isinstance(node, ast.ExceptHandler) and node.name == name)
+        ):
+            return True
+    return False
