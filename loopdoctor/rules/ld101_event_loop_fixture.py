@@ -53,6 +53,8 @@ class EventLoopFixture(Rule):
         func = self.ctx.function_info(node)
         if func is None or func.fixture is None or func.fixture.name != "event_loop":
             return
+        if plain_loop_fixture_module(self.ctx):
+            return
         self.report(
             node, self.message(func.fixture.scope), at_name=True, fixable=self.removable(node)
         )
@@ -172,3 +174,14 @@ def _names_a_fixture(node: ast.AST) -> bool:
     """``name="event_loop"`` in a fixture decorator defines the fixture, it does not request it."""
     parent = FileContext.parent(node)
     return isinstance(parent, ast.keyword) and parent.arg == "name"
+
+
+def plain_loop_fixture_module(ctx: FileContext) -> bool:
+    """pytest-asyncio >= 1.0 and a test module with no async test or fixture: an ``event_loop``
+    fixture there is a plain loop for sync tests (benchmarks), which the plugin never sees."""
+    module = ctx.module
+    if module.is_conftest or not ctx.project.asyncio_env(module).version.at_least(1, 0):
+        return False
+    return not any(
+        f.is_async and (f.is_test or f.fixture is not None) for f in module.functions.values()
+    )

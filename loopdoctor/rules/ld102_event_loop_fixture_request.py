@@ -7,6 +7,7 @@ import ast
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.facts import FunctionInfo, Mark
 from loopdoctor.rule import Rule
+from loopdoctor.rules.ld101_event_loop_fixture import plain_loop_fixture_module
 
 ADVICE = "inside a coroutine use `asyncio.get_running_loop()` instead"
 
@@ -24,6 +25,15 @@ class EventLoopFixtureRequest(Rule):
             return
         if func.fixture is not None and func.fixture.name == "event_loop":
             return
+        if (
+            not func.is_async
+            and plain_loop_fixture_module(self.ctx)
+            and any(
+                f.fixture is not None and f.fixture.name == "event_loop"
+                for f in self.ctx.module.functions.values()
+            )
+        ):
+            return  # a sync test using the module's own plain loop fixture
         for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
             if arg.arg == "event_loop":
                 self.report(arg, self.message(func))
