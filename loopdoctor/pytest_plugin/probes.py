@@ -20,9 +20,10 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psutil
+if TYPE_CHECKING:
+    import psutil
 
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
 _OWN_DIR = os.path.dirname(__file__) + os.sep
@@ -47,13 +48,15 @@ def _from_run_until_complete(frame: Any) -> bool:
     return frame is not None and frame.f_code is _RUN_UNTIL_COMPLETE
 
 
-_PROCESS: psutil.Process | None = None
+_PROCESS: psutil.Process | None = None  # imported on first use: only fallbacks need it
 _FD_DIR = "/proc/self/fd"
 
 
 def _process() -> psutil.Process:
     global _PROCESS
     if _PROCESS is None:
+        import psutil
+
         _PROCESS = psutil.Process()
     return _PROCESS
 
@@ -481,8 +484,12 @@ class LoopObserver:
     def loop_fds(self) -> set[int]:
         """fds owned by live loops (selector, self-pipe): never counted as leaks."""
         fds: set[int] = set()
-        for info in self.open_infos:
-            loop = info.ref()
+        loops = [info.ref() for info in self.open_infos]
+        # The policy's current loop even if it never ran: pytest-asyncio <=0.21 sets a fresh
+        # one after every test's event_loop teardown (read without creating one).
+        local = getattr(asyncio.get_event_loop_policy(), "_local", None)
+        loops.append(getattr(local, "_loop", None))
+        for loop in loops:
             if loop is None or loop.is_closed():
                 continue
             for attr in ("_ssock", "_csock"):

@@ -457,7 +457,7 @@ class Doctor:
 
     def _judge_resources(self) -> None:
         """At session end: resources that appeared during a test and are still open."""
-        fds_now = probes.open_fds()
+        fds_now = probes.open_fds() - self.observer.loop_fds()  # a loop's own fds are not leaks
         for (kind, key), cand in sorted(self.candidates.items(), key=lambda kv: kv[1].nodeid):
             if kind == "fd":
                 if key not in fds_now or probes.fd_target(key) != cand.target:
