@@ -22,6 +22,20 @@ EXPECTED = {
 }
 
 
+def _pytest_asyncio_before_1_1() -> bool:
+    from importlib.metadata import version
+
+    major, minor = (int(part) for part in version("pytest-asyncio").split(".")[:2])
+    return (major, minor) < (1, 1)
+
+
+if _pytest_asyncio_before_1_1():
+    # Loops close without cancelling before 1.1 (runtime-facts §2): the leaked tasks are
+    # later destroyed pending, which asyncio logs ("Task was destroyed"): LR05 as well.
+    for _name in ("test_leaks_task", "test_fixture_leaks_task"):
+        EXPECTED[_name] = EXPECTED[_name] | {"LR05"}
+
+
 def test_each_planted_problem_is_reported(run_suite) -> None:
     result, report = run_suite("basic_leaks", "--loop-report", "--loop-debug")
     result.assert_outcomes(passed=14)

@@ -4,8 +4,8 @@ A suite run in-process records weak references to what its tests create; at
 session end (the doctor still registered) nothing reachable from the doctor may
 be a test item, an event loop, a task, a coroutine, a frame or a traceback, and
 once the run is over every loop and task the tests made must be collectable.
-Items are compared with a run without the doctor: pytester's own recorder keeps
-some, and those are not the doctor's.
+What is still alive is compared with a run without the doctor: pytester's recorder
+keeps items and pytest-asyncio 0.21 keeps loops, and those are not the doctor's.
 """
 
 from __future__ import annotations
@@ -197,8 +197,10 @@ def test_doctor_retains_no_items_loops_or_tasks(
     with_doctor = _run(pytester, probe, "--loop-report", "--loop-report-json=r.json")
     assert probe.DOCTORS == 1
     assert probe.DOCTOR_BAD == [], probe.DOCTOR_BAD[:10]
-    assert with_doctor.get("loop", []) == []
-    assert with_doctor.get("task", []) == []
-    assert with_doctor.get("coroutine", []) == []
+    # pytest-asyncio 0.21 itself keeps some loops alive after the run; 1.x keeps none.
+    for kind in ("loop", "task", "coroutine"):
+        assert len(with_doctor.get(kind, [])) <= len(without.get(kind, [])), kind
+    if not without.get("loop"):
+        assert with_doctor.get("loop", []) == []
     assert set(with_doctor.get("item", [])) <= set(without.get("item", []))
     assert len(probe.REFS) >= 25 + 20 * 2  # the suite really made them
