@@ -970,6 +970,7 @@ class Doctor:
             "python": sys.version.split()[0],
             "pytest": _pytest.__version__,
             "pytest_asyncio": _version("pytest-asyncio"),
+            "pytest_asyncio_notes": self._guard("version notes", _asyncio_notes, self.config) or [],
             "settings": self.settings.as_dict(),
             "workers": len([s for s in self.worker_summaries if s.get("worker")]),
             "tests": len(records),
@@ -1015,7 +1016,8 @@ class Doctor:
 
         try:
             terminalreporter.section("loopdoctor runtime report")
-            for line in render(self.final, top=self.settings.top):
+            width = max(100, getattr(getattr(terminalreporter, "_tw", None), "fullwidth", 100))
+            for line in render(self.final, top=self.settings.top, width=width):
                 terminalreporter.write_line(line)
             if self.settings.json_path:
                 terminalreporter.write_line(f"JSON report: {self.settings.json_path}")
@@ -1038,6 +1040,47 @@ class XdistBridge:
         self.doctor._guard(
             "xdist worker output", self.doctor.on_worker_done, getattr(node, "workeroutput", None)
         )
+
+
+def _asyncio_notes(config: pytest.Config) -> list[str]:
+    """What the installed pytest-asyncio lacks, checked on it (not guessed from a table).
+
+    Before 0.24 there is no ``loop_scope``: loops come from the ``event_loop`` fixture,
+    and loop-scope options in the ini file are unknown keys that pytest ignores.
+    """
+    installed = _version("pytest-asyncio")
+    if installed is None:
+        return []
+    notes: list[str] = []
+    try:
+        import pytest_asyncio
+
+        has_loop_scope = "loop_scope" in inspect.signature(pytest_asyncio.fixture).parameters
+    except Exception:
+        has_loop_scope = True  # cannot tell: say nothing
+    if not has_loop_scope:
+        where = (
+            "a test's loop follows @pytest.mark.asyncio(scope=...), an async fixture's its "
+            "cache scope"
+            if installed.startswith("0.23.")
+            else "tests and async fixtures run on the event_loop fixture's loop"
+        )
+        notes.append(
+            f"pytest-asyncio {installed} has no loop_scope (added in 0.24): {where}; the "
+            "loops shown are the ones measured, no loop scope is inferred"
+        )
+    inicfg = getattr(config, "inicfg", {}) or {}
+    for key in ("asyncio_default_fixture_loop_scope", "asyncio_default_test_loop_scope"):
+        if key not in inicfg:
+            continue
+        try:
+            config.getini(key)
+        except ValueError:
+            notes.append(
+                f"{key} is set in {config.inipath} but pytest-asyncio {installed} does not "
+                "know it: ignored"
+            )
+    return notes
 
 
 def _version(dist: str) -> str | None:

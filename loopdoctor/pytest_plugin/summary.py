@@ -6,6 +6,7 @@ same thing from live data and from a saved file.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .record import CODES, count_by_code
@@ -16,7 +17,7 @@ _KIND_TITLES = {
     "LR03": "largest RSS growth per test",
     "LR04": "coroutines never awaited",
     "LR05": "leaked fds / sockets / threads and resource warnings",
-    "LR06": "slow callbacks (--loop-debug)",
+    "LR06": "callbacks or task steps that blocked the loop",
     "LR07": "failures with a known loop symptom",
 }
 
@@ -31,8 +32,11 @@ def _size(num: float) -> str:
     return f"{sign}{size:.1f}GiB"
 
 
+_CWD = os.getcwd() + os.sep
+
+
 def _short(text: str, width: int) -> str:
-    text = " ".join(str(text).split())
+    text = " ".join(str(text).split()).replace(_CWD, "")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -49,6 +53,7 @@ def render(report: dict[str, Any], top: int = 10, width: int = 100) -> list[str]
         f"{total} findings in {len(with_findings)} tests"
         + ("" if not counts else ": " + ", ".join(f"{c} {n}" for c, n in counts.items()))
     )
+    lines.extend(f"note: {note}" for note in session.get("pytest_asyncio_notes", []))
     rss = session.get("rss", {})
     if rss.get("trend_bytes_per_test") is not None:
         lines.append(
