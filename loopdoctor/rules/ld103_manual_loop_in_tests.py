@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from loopdoctor.context import FileContext
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import dotted
 from loopdoctor.metadata.loops import (
@@ -14,6 +15,7 @@ from loopdoctor.metadata.loops import (
     test_runner,
 )
 from loopdoctor.rule import Rule
+from loopdoctor.rules.ld101_event_loop_fixture import plain_loop_fixture_module
 
 LOOP_CALLS = {
     "asyncio.get_event_loop": "get",
@@ -45,6 +47,8 @@ class ManualLoopInTests(Rule):
         if not self.in_scope(node):
             return
         if not pytest_asyncio_active(ctx.project, ctx.module):
+            return
+        if kind == "run" and _runs_on_own_plain_loop(ctx, node):
             return
         in_async = isinstance(ctx.enclosing_def(node), ast.AsyncFunctionDef)
         severity = None
@@ -176,3 +180,16 @@ def _runs_in_a_thread(inner: ast.AST | None, outer: ast.AST) -> bool:
         if any(isinstance(a, ast.Name) and a.id == inner.name for a in passed):
             return True
     return False
+
+
+def _runs_on_own_plain_loop(ctx: FileContext, node: ast.Call) -> bool:
+    """``event_loop.run_until_complete(...)`` on the plain loop fixture this module defines,
+    in a sync-only module under pytest-asyncio >= 1.0: a loop the module makes and closes."""
+    receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+    if not (isinstance(receiver, ast.Name) and receiver.id == "event_loop"):
+        return False
+    owns = any(
+        f.fixture is not None and f.fixture.name == "event_loop"
+        for f in ctx.module.functions.values()
+    )
+    return owns and plain_loop_fixture_module(ctx)
