@@ -100,7 +100,6 @@ def run_kind(
         tally.file_errors += len(outcome.errors)
 
     if seed is not None:
-        body = settings(derandomize=False)(body)
         from hypothesis import seed as hseed
 
         body = hseed(seed)(body)

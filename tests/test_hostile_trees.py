@@ -271,8 +271,8 @@ def test_file_vanishing_after_discovery(tree: Path, monkeypatch: pytest.MonkeyPa
 
 
 #: The 10 MB case takes minutes (2-core machine: 160 s alone, 300 s next to other suites), so
-#: the normal suite runs the same shape at 0.5 MB; LOOPDOCTOR_SLOW_TESTS=1 adds the full size.
-SIZES_MB = [0.5, 10.0] if os.environ.get("LOOPDOCTOR_SLOW_TESTS") else [0.5]
+#: the normal suite runs the same shape at 0.3 MB; LOOPDOCTOR_SLOW_TESTS=1 adds the full size.
+SIZES_MB = [0.3, 10.0] if os.environ.get("LOOPDOCTOR_SLOW_TESTS") else [0.3]
 
 
 @pytest.mark.slow
