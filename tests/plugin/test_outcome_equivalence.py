@@ -555,3 +555,16 @@ def test_internal_error_is_contained_and_reported_once(suite: Suite) -> None:
     assert len([line for line in lines if "loopdoctor internal errors" in line]) == 1
     assert len([line for line in lines if f"RuntimeError: {PLANTED}" in line]) == 1
     _assert_records_match(broken)
+
+
+def test_report_says_what_the_installed_pytest_asyncio_lacks(suite: Suite) -> None:
+    """Before 0.24 there is no loop_scope: the report says so instead of inferring scopes."""
+    _strict_suite(suite)
+    report = suite.runs["strict-report"]
+    assert report.report is not None
+    session = report.report["session"]
+    major, minor = (int(p) for p in session["pytest_asyncio"].split(".")[:2])
+    lacks = [n for n in session["pytest_asyncio_notes"] if "has no loop_scope" in n]
+    assert bool(lacks) == ((major, minor) < (0, 24)), session["pytest_asyncio_notes"]
+    if lacks:
+        assert f"note: {lacks[0][:60]}" in report.stdout
