@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".loopdoctor_cache"
 FORMAT = "v1"
 Facet = tuple[str, ...]
+#: Versions a whole-project analysis may consult: part of the "every file" facet.
+WATCHED_DISTRIBUTIONS = ("pytest", "pytest-asyncio", "sqlalchemy", "httpx", "fastapi", "anyio")
 
 
 def content_digest(data: bytes) -> str:
@@ -273,9 +275,16 @@ class ProjectState:
         if kind == "all":
             indexed = self._indexed()
             dirs = sorted({str(p.parent) for p in indexed})
+            roots = sorted({str(self.checker.settings_for(Path(d)).rootdir) for d in dirs})
+            versions = [
+                repr(self.checker.project._version_for(name, Path(root)))
+                for root in roots
+                for name in WATCHED_DISTRIBUTIONS
+            ]
             return _digest(
                 [(str(p), self.digests.get(p)) for p in indexed],
                 [self.settings_digest(d) for d in dirs],
+                versions,
             )
         if kind == "paths":
             return _digest([str(p) for p in self._indexed()])

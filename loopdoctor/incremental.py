@@ -80,14 +80,57 @@ class NameSet(set):  # type: ignore[type-arg]
         return super().__contains__(item)
 
 
+class SharedMemo:
+    """``project.memo`` of a view: the run's whole-project analyses, shared by all views.
+
+    Why shared: analyses such as FastAPI route registrations scan every module; recomputing
+    them per file made large FastAPI suites quadratic. Any access counts as reading every
+    module (the analyses iterate them), which keeps cached results sound.
+    """
+
+    __slots__ = ("_data", "_recorder")
+
+    def __init__(self, data: dict[object, object], recorder: Recorder) -> None:
+        self._data = data
+        self._recorder = recorder
+
+    def _touch(self) -> None:
+        self._recorder.touch("all")
+
+    def get(self, key: object, default: object = None) -> object:
+        self._touch()
+        return self._data.get(key, default)
+
+    def __getitem__(self, key: object) -> object:
+        self._touch()
+        return self._data[key]
+
+    def __setitem__(self, key: object, value: object) -> None:
+        self._touch()
+        self._data[key] = value
+
+    def __contains__(self, key: object) -> bool:
+        self._touch()
+        return key in self._data
+
+    def setdefault(self, key: object, default: object = None) -> object:
+        self._touch()
+        return self._data.setdefault(key, default)
+
+    def pop(self, key: object, *default: object) -> object:
+        self._touch()
+        return self._data.pop(key, *default)
+
+
 def make_view(base: ProjectIndex, recorder: Recorder) -> ProjectIndex:
     """A copy of ``base`` with fresh caches that reports every read to ``recorder``."""
     view = copy.copy(base)
     attrs: dict[str, Any] = vars(view)
     for name in ("_module_misses", "_missing"):
         attrs[name] = set()
-    for name in ("_resolve_cache", "_envs", "memo"):
+    for name in ("_resolve_cache", "_envs"):
         attrs[name] = {}
+    view.memo = SharedMemo(base.memo, recorder)  # type: ignore[assignment]
     view._by_name = dict(base._by_name)
     view._by_global_name = dict(base._by_global_name)
     view.coroutine_names = NameSet(base.coroutine_names, recorder)
