@@ -77,20 +77,28 @@ def _run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
 
 
 def build_venv(root: Path, label: str, requirements: list[str]) -> tuple[Path | None, str]:
-    """A venv with the project and these requirements; reused while they are unchanged."""
-    key = hashlib.sha256("\n".join([sys.version, str(REPO), *requirements]).encode()).hexdigest()[
-        :12
-    ]
+    """A venv with the project and these requirements; reused while they are unchanged.
+
+    The key is the interpreter, pyproject.toml and the requirements, not the checkout's
+    path, so a fresh clone (CI) reuses the venvs; the project itself is re-installed
+    editable from this checkout every time (no deps: seconds).
+    """
+    pyproject = (REPO / "pyproject.toml").read_bytes()
+    key = hashlib.sha256(
+        b"\n".join([sys.version.encode(), pyproject, *(r.encode() for r in requirements)])
+    ).hexdigest()[:12]
     venv = root / f"pa-{label}-{key}"
     python = venv / "bin" / "python"
     marker = venv / ".loopdoctor-compat-ok"
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     if marker.exists() and python.exists():
-        return python, "reused"
+        again = _run([*pip, "--no-deps", "-e", str(REPO)])
+        if again.returncode == 0:
+            return python, "reused"
     shutil.rmtree(venv, ignore_errors=True)
     made = _run([sys.executable, "-m", "venv", str(venv)])
     if made.returncode != 0:
         return None, made.stderr[-2000:]
-    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     installed = _run([*pip, "-e", str(REPO), *requirements])
     if installed.returncode != 0:
         return None, (installed.stdout + installed.stderr)[-3000:]
