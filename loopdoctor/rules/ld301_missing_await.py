@@ -102,16 +102,28 @@ class MissingAwait(Rule):
 
     def expects_failure(self, node: ast.Call) -> bool:
         """Inside ``pytest.raises``/``warns`` or ``assertRaises``/``assertWarns``: deliberate."""
+        # Memoised per ancestor (walk result from it, inclusive): a walk per call cost calls x
+        # depth, a minute for a 2,900-link call chain at module level.
+        cache: dict[int, bool] = self.__dict__.setdefault("_expects_failure", {})
+        walked: list[int] = []
+        found = False
         for ancestor in self.ctx.ancestors(node):
+            if id(ancestor) in cache:
+                found = cache[id(ancestor)]
+                break
+            walked.append(id(ancestor))
             if isinstance(ancestor, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                return False
-            if isinstance(ancestor, ast.With | ast.AsyncWith):
-                for item in ancestor.items:
-                    expr = item.context_expr
-                    name = callee_name(expr) if isinstance(expr, ast.Call) else None
-                    if name in EXPECTATION_CONTEXTS:
-                        return True
-        return False
+                break
+            if isinstance(ancestor, ast.With | ast.AsyncWith) and any(
+                isinstance(item.context_expr, ast.Call)
+                and callee_name(item.context_expr) in EXPECTATION_CONTEXTS
+                for item in ancestor.items
+            ):
+                found = True
+                break
+        for key in walked:
+            cache[key] = found
+        return found
 
     def consequence(self, node: ast.Call, parent: ast.AST | None) -> str:
         if isinstance(parent, ast.Attribute):
