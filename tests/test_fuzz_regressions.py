@@ -168,3 +168,16 @@ def test_checker_given_a_fifo_or_device_directly(tmp_path: Path) -> None:
     assert {e.path: e.reason for e in result.errors} == {
         p: "not a regular file (fifo, socket or device); skipped" for p in paths
     }
+
+
+def test_module_level_call_chain_inside_create_task(tmp_path: Path) -> None:
+    """``asyncio.create_task(eng.get().get()…)`` at module level: LD301 walked every ancestor
+    of every call looking for ``pytest.raises`` (calls x depth: over a minute at 2,900)."""
+    source = "import asyncio\n\nasyncio.create_task(eng" + ".get()" * 900 + ")\n"
+    source += "with pytest.raises(ValueError):\n    asyncio.sleep(1)\n"
+    started = time.perf_counter()
+    result = check_source(tmp_path, source)
+    assert result.errors == []
+    assert time.perf_counter() - started < 30
+    # the expectation context is still honoured after memoising the walk
+    assert not [f for f in result.findings if f.code == "LD301" and f.location.line == 5]
