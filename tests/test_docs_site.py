@@ -107,6 +107,7 @@ def test_troubleshooting_covers_the_classic_messages(site: Path) -> None:
         ("configuration", ["per-file-ignores", "asyncio_default_fixture_loop_scope"]),
         ("cli", ["--stdin-filename", "--output-format", "rules --output-format json"]),
         ("runtime", ["--loop-report"]),
+        ("html-report", ["--loop-report-html", "loop_report_html"]),
         ("migration", ["loop_scope", "event_loop", "strict"]),
         ("github-actions", ["upload-sarif", "--output-format github"]),
         ("editors-and-ruff", ["external = [", "# noqa: LD301"]),

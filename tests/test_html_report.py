@@ -303,15 +303,6 @@ def test_write_html_is_atomic_and_readable(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["report.html"]
 
 
-def _html_option_hooked_up() -> bool:
-    from loopdoctor.pytest_plugin import options
-
-    return any(flag == "--loop-report-html" for flag, *_ in options._FLAGS)
-
-
-@pytest.mark.skipif(
-    not _html_option_hooked_up(), reason="--loop-report-html is not wired into the plugin yet"
-)
 @pytest.mark.parametrize("how", ["flag", "ini"])
 def test_loop_report_html_option_writes_the_page(pytester: pytest.Pytester, how: str) -> None:
     ini = "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
@@ -326,6 +317,7 @@ def test_loop_report_html_option_writes_the_page(pytester: pytest.Pytester, how:
     assert result.ret == 0, result.stdout.str()
     page = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
     assert 'id="rss-chart"' in page and "test_grows_memory" in page
+    result.stdout.fnmatch_lines(["*loopdoctor: loop report on (json=off, html=*report.html*"])
 
 
 def test_render_of_an_xdist_run(pytester: pytest.Pytester) -> None:

@@ -69,6 +69,7 @@ def format_size(num: float) -> str:
 _FLAGS: list[tuple[str, str, str, str]] = [
     ("--loop-report", "loop_report", "bool", "print the loopdoctor runtime report"),
     ("--loop-report-json", "loop_report_json", "path", "write the runtime report as JSON"),
+    ("--loop-report-html", "loop_report_html", "path", "write the runtime report as HTML"),
     ("--loop-report-top", "loop_report_top", "int", "tests shown per table (default 10)"),
     ("--loop-debug", "loop_debug", "bool", "asyncio debug mode on every loop (LR06)"),
     ("--loop-slow", "loop_slow", "float", "slow-callback threshold in seconds (0.1)"),
@@ -96,6 +97,7 @@ class Settings:
 
     report: bool = False
     json_path: str | None = None
+    html_path: str | None = None
     top: int = DEFAULT_TOP
     debug: bool = False
     slow: float = DEFAULT_SLOW
@@ -116,7 +118,7 @@ class Settings:
     @property
     def enabled(self) -> bool:
         """Whether any flag asks for measurements."""
-        return bool(self.report or self.json_path or self.debug or self.strict)
+        return bool(self.report or self.json_path or self.html_path or self.debug or self.strict)
 
     def header(self) -> str:
         """One line for the pytest report header."""
@@ -129,12 +131,15 @@ class Settings:
             f"strict={'on' if self.strict else 'off'}",
             f"gc={'on' if self.gc else 'off'}",
         ]
+        if self.html_path:
+            parts.insert(1, f"html={self.html_path}")
         return "loopdoctor: loop report on (" + ", ".join(parts) + ")"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain form for the JSON report."""
         return {
             "json_path": self.json_path,
+            "html_path": self.html_path,
             "top": self.top,
             "debug": self.debug,
             "slow_callback_seconds": self.slow_threshold,
@@ -151,13 +156,13 @@ def _raw(config: pytest.Config, ini: str) -> Any:
     return value
 
 
-def _json_path(config: pytest.Config) -> str | None:
-    """Absolute report path: a flag is relative to where pytest was invoked, an ini key
-    to the rootdir (tests may chdir before the report is written)."""
-    flag = config.getoption("loop_report_json", default=None)
+def _json_path(config: pytest.Config, name: str = "loop_report_json") -> str | None:
+    """Absolute report path (JSON, or HTML with ``name``): a flag is relative to where pytest
+    was invoked, an ini key to the rootdir (tests may chdir before the report is written)."""
+    flag = config.getoption(name, default=None)
     if flag:
         return str(Path(config.invocation_params.dir, flag))
-    ini = str(config.getini("loop_report_json") or "")
+    ini = str(config.getini(name) or "")
     if ini:
         return str(Path(config.rootpath, ini))
     return None
@@ -171,6 +176,7 @@ def settings_from_config(config: pytest.Config) -> Settings:
     s.strict = bool(_raw(config, "loop_strict"))
     s.gc = bool(_raw(config, "loop_gc"))
     s.json_path = _json_path(config)
+    s.html_path = _json_path(config, "loop_report_html")
     s.json_shown = str(_raw(config, "loop_report_json") or "") or None
     top = _raw(config, "loop_report_top")
     slow = _raw(config, "loop_slow")

@@ -854,6 +854,10 @@ class Doctor:
             text = json.dumps(self.final, separators=(",", ":"), default=str)
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(text)
+        if self.settings.html_path:
+            from .html_report import write_html
+
+            write_html(self.settings.html_path, self.final)
 
     def _collect_garbage(self) -> None:
         """One gc at session end so dropped coroutines and sockets warn while we listen.
@@ -1021,6 +1025,8 @@ class Doctor:
                 terminalreporter.write_line(line)
             if self.settings.json_path:
                 terminalreporter.write_line(f"JSON report: {self.settings.json_path}")
+            if self.settings.html_path:
+                terminalreporter.write_line(f"HTML report: {self.settings.html_path}")
         except Exception as exc:
             self.internal_error("terminal summary", exc)
 
