@@ -559,7 +559,7 @@ class ProjectIndex:
                 scope = mark.kwarg_str("loop_scope") or mark.kwarg_str("scope")
                 if scope:
                     return scope
-        scope = env.settings.default_test_loop_scope or "function"
+        scope = self._default_test_loop_scope(env)
         custom = self.custom_event_loop(scope, func, mod)
         return custom.info.scope if custom is not None else scope
 
@@ -579,12 +579,20 @@ class ProjectIndex:
         loop = self.user_event_loop(func, mod)
         return loop if loop is not None and loop.info.scope != "dynamic" else None
 
+    @staticmethod
+    def _default_test_loop_scope(env: AsyncioEnv) -> str:
+        """``asyncio_default_test_loop_scope`` exists from pytest-asyncio 0.26.0 on."""
+        if env.version.at_least(0, 26):
+            return env.settings.default_test_loop_scope or "function"
+        return "function"
+
     def raw_fixture_loop_scope(self, fixture: FixtureDef) -> str:
         """The loop scope pytest-asyncio computes before any custom ``event_loop`` applies."""
         env = self.asyncio_env(fixture.module)
         if fixture.info.explicit_loop_scope:
             return fixture.info.explicit_loop_scope
-        default = env.settings.default_fixture_loop_scope
+        # The ini key exists from pytest-asyncio 0.24.0 on; older versions ignore it.
+        default = env.settings.default_fixture_loop_scope if env.version.at_least(0, 24) else None
         if (
             default
             and default != "fixture-scope"
@@ -599,7 +607,7 @@ class ProjectIndex:
                 scope = mark.kwarg_str("loop_scope") or mark.kwarg_str("scope")
                 if scope:
                     return scope
-        return self.asyncio_env(mod).settings.default_test_loop_scope or "function"
+        return self._default_test_loop_scope(self.asyncio_env(mod))
 
     def fixture_loop_scope(self, fixture: FixtureDef) -> str:
         env = self.asyncio_env(fixture.module)
