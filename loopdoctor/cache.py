@@ -271,6 +271,8 @@ class ProjectState:
                     digest = content_digest(path.read_bytes()) if path.is_file() else "-"
                 except OSError:
                     digest = "?"
+            if digest == "-":  # absent: only its absence was read (no settings to look up)
+                return digest
             return _digest(digest, self.settings_digest(str(path.parent)))
         if kind == "all":
             indexed = self._indexed()
