@@ -124,13 +124,54 @@ class LoopScopeMismatch(Rule):
             )
             self.report(node, message, related=related, at_name=True)
             return
+        # A latent mismatch is a fact about the fixture: say it once, at the first test that
+        # shows it (by path and line, so the choice does not depend on the order of checking).
+        here = (str(ctx.module.path), node.lineno)
+        mine = [c for c in shown if self.latent_witnesses(c.use.fixture)[:1] == [here]]
+        if not mine:
+            return
+        first = mine[0]
+        related = [self.related_for(c) for c in mine]
+        others = [f"`{c.use.fixture.name}`" for c in mine[1:]]
+        also = f" (also: {', '.join(others)})" if others else ""
+        more = len(self.latent_witnesses(first.use.fixture)) - 1
+        elsewhere = f"; {more} more test{'s' if more != 1 else ''} share this" if more else ""
         message = (
             f"test `{func.name}` runs on a {test_loop}-scoped loop but requests async fixture "
             f"`{first.use.fixture.name}`, which runs on a {first.loop}-scoped loop{also}: its "
             "value is not known to be loop-bound, so this is latent, but anything it creates "
-            "on its loop breaks when used here; align `loop_scope`"
+            f"on its loop breaks when used here; align `loop_scope`{elsewhere}"
         )
         self.report(node, message, related=related, severity=Severity.INFO, at_name=True)
+
+    def latent_witnesses(self, fixture: FixtureDef) -> list[tuple[str, int]]:
+        """Every test (path, line) where ``fixture`` is a latent loop mismatch, sorted."""
+        project = self.ctx.project
+        key = ("ld106-latent", id(fixture.func.node))
+        cached = project.memo.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        found: list[tuple[str, int]] = []
+        for mod, test in list(project.iter_tests()):
+            if mod.rootdir != fixture.module.rootdir or not test.is_async:
+                continue
+            if project.asyncio_env(mod).legacy_event_loop or has_runner_hook(project, mod):
+                continue
+            if test_runner(project, test, mod) != "asyncio":
+                continue
+            test_loop = project.test_loop_scope(test, mod)
+            if test_loop == "dynamic":
+                continue
+            closure = project.closure(test, mod)
+            by_name = {use.fixture.name: use for use in closure}
+            for use in closure:
+                if use.fixture.func is fixture.func:
+                    clash = self.clash(use, closure, by_name, test, test_loop)
+                    if clash is not None and not clash.bound:
+                        found.append((str(mod.path), test.node.lineno))
+        found.sort()
+        project.memo[key] = found
+        return found
 
     def clash(
         self,
