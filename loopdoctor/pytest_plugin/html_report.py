@@ -19,6 +19,8 @@ import tempfile
 from collections.abc import Iterable
 from typing import Any
 
+from .record import format_size
+
 #: Drawing limits: beyond these the timeline shows the first N loops/tests and says so.
 MAX_TIMELINE_LOOPS = 120
 MAX_TIMELINE_TESTS = 4000
@@ -30,17 +32,6 @@ OUTCOME_CLASS = {"passed": "ok", "failed": "bad", "error": "bad", "skipped": "sk
 def _e(value: Any) -> str:
     """HTML-escape anything (report strings come from user code: test names, messages)."""
     return html.escape("" if value is None else str(value), quote=True)
-
-
-def format_size(num: float) -> str:
-    """Signed binary size (``+1.5MiB``); the plugin's own helper lives in a pytest module."""
-    sign = "-" if num < 0 else "+"
-    size = abs(float(num))
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{sign}{size:.0f}{unit}" if unit == "B" else f"{sign}{size:.1f}{unit}"
-        size /= 1024
-    return f"{sign}{size:.1f}GiB"  # pragma: no cover
 
 
 def _short(nodeid: str, limit: int = 70) -> str:

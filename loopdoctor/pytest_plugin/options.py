@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from .record import format_size
+
 DEFAULT_TOP = 10
 DEFAULT_SLOW = 0.1
 DEFAULT_SLOW_NO_DEBUG = 0.15
@@ -52,17 +54,6 @@ def parse_size(value: str | int | float) -> int:
     if unit not in _UNITS:
         raise ValueError(f"unknown size unit in {value!r}")
     return int(float(number) * _UNITS[unit])
-
-
-def format_size(num: float) -> str:
-    """Human-readable binary size with a sign, e.g. +40.0MiB."""
-    sign = "-" if num < 0 else "+"
-    size = abs(float(num))
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{sign}{size:.0f}{unit}" if unit == "B" else f"{sign}{size:.1f}{unit}"
-        size /= 1024
-    return f"{sign}{size:.1f}GiB"  # pragma: no cover
 
 
 # (flag, ini key, kind, help)

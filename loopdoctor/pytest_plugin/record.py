@@ -87,3 +87,14 @@ def check_report(report: Any) -> list[str]:
     if not isinstance(report.get("session"), dict):
         problems.append("'session' is not an object")
     return problems
+
+
+def format_size(num: float) -> str:
+    """Signed binary size, e.g. ``+40.0MiB`` (stdlib only: the HTML writer shares it)."""
+    sign = "-" if num < 0 else "+"
+    size = abs(float(num))
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{sign}{size:.0f}{unit}" if unit == "B" else f"{sign}{size:.1f}{unit}"
+        size /= 1024
+    return f"{sign}{size:.1f}GiB"  # pragma: no cover
