@@ -18,6 +18,7 @@ from rich.text import Text
 from loopdoctor.diagnostic import FileError, Finding, FixSafety, Location, Severity
 from loopdoctor.output import display_path
 from loopdoctor.output.fix_preview import ProposedFix, previews
+from loopdoctor.output.text import error_line
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 #: Lines shown before and after the span; spans longer than MAX_SPAN_LINES are elided.
@@ -164,8 +165,4 @@ def render_full(
         block = finding_block(finding, sources, fixes.get(i))
         console.print(block, soft_wrap=True, highlight=False)
     for error in errors:
-        line = Text()
-        line.append(f"{display_path(error.path)}: ", style="bold")
-        line.append("error: ", style="bold red")
-        line.append(error.reason)
-        console.print(line, soft_wrap=True, highlight=False)
+        console.print(error_line(error), soft_wrap=True, highlight=False)

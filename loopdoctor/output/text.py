@@ -34,11 +34,16 @@ def render_text(console: Console, findings: list[Finding], errors: list[FileErro
             line.append(f" note: {related.message}")
             console.print(line, soft_wrap=True, highlight=False)
     for error in errors:
-        line = Text()
-        line.append(f"{display_path(error.path)}: ", style="bold")
-        line.append("error: ", style="bold red")
-        line.append(error.reason)
-        console.print(line, soft_wrap=True, highlight=False)
+        console.print(error_line(error), soft_wrap=True, highlight=False)
+
+
+def error_line(error: FileError) -> Text:
+    """``path: error: reason`` for a file that could not be checked (text and full formats)."""
+    line = Text()
+    line.append(f"{display_path(error.path)}: ", style="bold")
+    line.append("error: ", style="bold red")
+    line.append(error.reason)
+    return line
 
 
 def render_statistics(console: Console, findings: list[Finding]) -> None:
