@@ -25,15 +25,15 @@ import ast
 import os
 import random
 import shutil
-import signal
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import hypothesmith
 import pytest
+from _alarm import time_limit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,26 +84,6 @@ ROOT_CONFIGS: dict[str, dict[str, str]] = {
 #: Where a program is written inside a root: as a test module, a conftest and a plain module
 #: the other two can import (``from helpers import ...``).
 PROGRAM_PATHS = ("tests/test_fuzzed.py", "tests/conftest.py", "helpers.py")
-
-
-class Hang(BaseException):
-    """Raised by the alarm; a BaseException so no ``except Exception`` in a rule swallows it."""
-
-
-@contextmanager
-def time_guard(seconds: float) -> Iterator[None]:
-    """Fail (instead of hanging the suite) when the body runs longer than ``seconds``."""
-
-    def on_alarm(signum: int, frame: object) -> None:
-        raise Hang(f"checker ran longer than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 _ROOTS: dict[str, Path] = {}
@@ -174,7 +154,7 @@ def check_program(data: bytes, kind: str = "strict") -> Outcome:
     files = [root / rel for rel in PROGRAM_PATHS]
     for path in files:
         path.write_bytes(data)
-    with time_guard(EXAMPLE_TIMEOUT):
+    with time_limit(EXAMPLE_TIMEOUT, "checker"):
         result = run_checker(files, root)
     return assert_well_behaved(result, files)
 
@@ -730,7 +710,7 @@ def check_project_mutant(project: Path, rel: str, data: bytes) -> Outcome:
     target.write_bytes(data)
     try:
         files = discover([root], respect_gitignore=False).files
-        with time_guard(EXAMPLE_TIMEOUT):
+        with time_limit(EXAMPLE_TIMEOUT, "checker"):
             result = run_checker(files, root)
         return assert_well_behaved(result, files)
     finally:

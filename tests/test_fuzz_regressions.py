@@ -8,36 +8,16 @@ its fix; each must now give ordinary findings or a one-line file error, quickly.
 from __future__ import annotations
 
 import os
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from _alarm import time_limit
 
 from loopdoctor.engine import Checker, CheckResult
 from loopdoctor.selection import Selection
 from loopdoctor.source import UnreadableSource, read_source
 from loopdoctor.testing import pinned_versions_only
-
-
-class Hang(BaseException):
-    """The alarm fired (BaseException so a rule's ``except Exception`` cannot swallow it)."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    def on_alarm(signum: int, frame: object) -> None:
-        raise Hang(f"took longer than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def check_source(root: Path, source: str, name: str = "tests/test_case.py") -> CheckResult:

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from _alarm import time_limit
 from click.testing import CliRunner
 
 from loopdoctor.cli import cli
@@ -33,26 +31,6 @@ GOOD = (
 )
 GOOD_FINDING = ("tests/test_good.py", "LD301", 7, 5)
 INI = "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
-
-
-class Hang(BaseException):
-    """The alarm fired: the run took longer than the case allows."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Fail instead of hanging the suite (BaseException: no ``except Exception`` eats it)."""
-
-    def on_alarm(signum: int, frame: object) -> None:
-        raise Hang(f"loopdoctor check ran longer than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture
