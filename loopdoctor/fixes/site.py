@@ -96,6 +96,12 @@ class FixSite:
                 return node  # type: ignore[return-value]
         return None
 
+    def reported_def(self) -> cst.FunctionDef | None:
+        """The def whose name the finding spans (rules that report ``at_name=True``)."""
+        name = self.node_of(cst.Name)
+        func = self.parent(name) if name is not None else None
+        return func if isinstance(func, cst.FunctionDef) else None
+
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.index.parents.get(node)
 

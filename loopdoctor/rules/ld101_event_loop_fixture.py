@@ -34,9 +34,8 @@ class EventLoopFixture(Rule):
         """Delete the fixture (the rule checked it only creates, sets and closes a loop)."""
         import libcst as cst
 
-        name = site.node_of(cst.Name)
-        func = site.parent(name) if name is not None else None
-        if not isinstance(func, cst.FunctionDef):
+        func = site.reported_def()
+        if func is None:
             return None
         block = site.parent(func)
         if isinstance(block, cst.IndentedBlock) and block.body[0] is func and len(block.body) > 1:

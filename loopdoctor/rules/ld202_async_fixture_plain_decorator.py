@@ -31,9 +31,8 @@ class AsyncFixturePlainDecorator(Rule):
 
         from loopdoctor.fixes import expression
 
-        name = site.node_of(cst.Name)
-        func = site.parent(name) if name is not None else None
-        if not isinstance(func, cst.FunctionDef):
+        func = site.reported_def()
+        if func is None:
             return None
         for decorator in func.decorators:
             expr = decorator.decorator
