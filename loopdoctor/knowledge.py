@@ -226,7 +226,6 @@ SYNC_MOCKS: frozenset[str] = frozenset(
     }
 )
 ASYNC_MOCK = "unittest.mock.AsyncMock"
-PATCH_FUNCS: frozenset[str] = frozenset({"unittest.mock.patch", "unittest.mock.patch.object"})
 
 #: Dialect driver -> whether its default pool keeps connections between checkouts.
 POOLED_ASYNC_DRIVERS: frozenset[str] = frozenset(

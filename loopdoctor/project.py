@@ -8,17 +8,15 @@ that the checked files import but that were not passed on the command line (``ap
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loopdoctor.config import PytestSettings, load_pytest_settings
 from loopdoctor.index.extract import ModuleExtractor, is_test_file
 from loopdoctor.index.facts import ClassInfo, FixtureInfo, FunctionInfo, Mark, ModuleInfo, VarInfo
-from loopdoctor.knowledge import canonical, scope_rank
+from loopdoctor.knowledge import canonical
 from loopdoctor.source import SourceFile, UnreadableSource, read_source
 from loopdoctor.versions import DetectedVersion, detect_version
 
@@ -636,15 +634,6 @@ class ProjectIndex:
         for mod in list(self.modules.values()):
             for func in mod.fixtures:
                 yield FixtureDef(func, func.fixture, mod)  # type: ignore[arg-type]
-
-    @cached_property
-    def python_version(self) -> tuple[int, int]:
-        return sys.version_info[:2]
-
-
-def scope_wider(a: str, b: str) -> bool:
-    """True when scope ``a`` outlives scope ``b``."""
-    return scope_rank(a) > scope_rank(b)
 
 
 def _getfixturevalue_names(node: ast.AST) -> Iterable[str]:

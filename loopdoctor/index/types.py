@@ -17,7 +17,6 @@ from loopdoctor.knowledge import (
     ASYNC_SESSIONMAKER,
     CONSTRUCTORS,
     METHOD_RESULTS,
-    canonical,
 )
 
 if TYPE_CHECKING:
@@ -269,7 +268,3 @@ def produced_values(func: FunctionInfo) -> list[ast.expr]:
             values.append(node.value)
     values.sort(key=lambda n: (n.lineno, n.col_offset))
     return values
-
-
-def canonical_call_name(project: ProjectIndex, call: ast.Call, mod: ModuleInfo) -> str | None:
-    return canonical(project.qualify(call.func, mod))

@@ -16,7 +16,6 @@ from pathlib import Path
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo, VarInfo
 from loopdoctor.knowledge import (
-    ASYNC_SESSIONMAKER,
     CREATE_ASYNC_ENGINE,
     POOLED_ASYNC_DRIVERS,
     canonical,
@@ -334,13 +333,6 @@ def client_constructions(func: FunctionInfo) -> Iterable[ast.Call]:
     for node in iter_own_nodes(func.node):
         if isinstance(node, ast.Call):
             yield node
-
-
-def is_async_sessionmaker_call(project: ProjectIndex, expr: ast.AST, mod: ModuleInfo) -> bool:
-    return (
-        isinstance(expr, ast.Call)
-        and canonical(project.qualify(expr.func, mod)) == ASYNC_SESSIONMAKER
-    )
 
 
 # -- loops that use an engine --------------------------------------------------------------------
