@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from loopdoctor import __version__
 from loopdoctor.diagnostic import FileError, Finding
+from loopdoctor.project import text_contains
 
 if TYPE_CHECKING:
     from loopdoctor.engine import Checker, FileResult, Loaded
@@ -223,6 +224,7 @@ class ProjectState:
         self.facts = facts
         self._memo: dict[Facet, str] = {}
         self._settings: dict[str, str] = {}
+        self._indexed_paths: list[Path] | None = None
         self._code = _code_digest()
 
     def settings_digest(self, directory: str) -> str:
@@ -259,7 +261,10 @@ class ProjectState:
         return found
 
     def _indexed(self) -> list[Path]:
-        return sorted((p for p, f in self.facts.items() if f.indexed), key=str)
+        if self._indexed_paths is None:
+            found = (p for p, f in self.facts.items() if f.indexed)
+            self._indexed_paths = sorted(found, key=str)
+        return self._indexed_paths
 
     def _compute(self, facet: Facet) -> str:
         kind = facet[0]
@@ -287,6 +292,14 @@ class ProjectState:
                 [(str(p), self.digests.get(p)) for p in indexed],
                 [self.settings_digest(d) for d in dirs],
                 versions,
+            )
+        if kind == "scan":  # the files that contain the scan's tokens, and their settings
+            tokens = tuple(t.encode("latin-1") for t in facet[1:])
+            texts = self.checker.project
+            hits = [p for p in self._indexed() if text_contains(texts.text_of(p), tokens)]
+            return _digest(
+                [(str(p), self.digests.get(p)) for p in hits],
+                sorted({self.settings_digest(str(p.parent)) for p in hits}),
             )
         if kind == "paths":
             return _digest([str(p) for p in self._indexed()])

@@ -91,9 +91,7 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what remains.")
-@click.option(
-    "--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply unsafe fixes."
-)
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option(
     "--runtime-report",

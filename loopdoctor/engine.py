@@ -28,7 +28,7 @@ from loopdoctor.cache import FileFacts, ProjectState, content_digest
 from loopdoctor.config import PytestSettings, load_pytest_settings
 from loopdoctor.context import PARENT, FileContext
 from loopdoctor.diagnostic import FileError, Finding, Location, Severity
-from loopdoctor.incremental import Facet, Recorder, load_all, make_view
+from loopdoctor.incremental import Facet, Recorder, make_view
 from loopdoctor.index.facts import ModuleInfo
 from loopdoctor.index.types import TypeInference
 from loopdoctor.prefilter import Prefilter
@@ -90,6 +90,14 @@ def parse_file(path: Path, data: bytes | None = None) -> ParsedFile | Finding | 
         source = read_source(path) if data is None else decode_source(path, data)
     except UnreadableSource as exc:
         return FileError(path, str(exc))
+    return parse_source(source)
+
+
+def parse_source(
+    source: SourceFile, *, syntax_only: bool = False
+) -> ParsedFile | Finding | FileError:
+    """Parse decoded source; ``syntax_only`` skips the parent links (the tree is thrown away)."""
+    path = source.path
     try:
         tree = ast.parse(source.text, filename=str(path), type_comments=False)
     except SyntaxError as exc:
@@ -98,6 +106,8 @@ def parse_file(path: Path, data: bytes | None = None) -> ParsedFile | Finding | 
         return FileError(path, "too deeply nested to parse (recursion limit); skipped")
     except ValueError as exc:
         return FileError(path, f"cannot parse: {exc}")
+    if syntax_only:
+        return ParsedFile(source, tree)
     try:
         _link_parents(tree)
     except RecursionError:
@@ -155,15 +165,27 @@ class Loaded:
     parsed: ParsedFile | None = None
     finding: Finding | None = None  # LD001
     error: FileError | None = None
+    #: Read but not parsed yet: the worker that checks it parses it (or only its syntax).
+    source: SourceFile | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.parsed is not None or self.source is not None
 
 
 @dataclass
 class FileResult:
-    """One checked file's findings and errors, and the facets its check read (for the cache)."""
+    """One checked file's findings and errors, and the facets its check read (for the cache).
+
+    ``outcome`` is set when the check parsed a file read unparsed: its LD001 finding or
+    unreadable reason (``None`` when it parsed), for the parent's ``Loaded``.
+    """
 
     findings: list[Finding]
     errors: list[FileError]
     facets: frozenset[Facet] = frozenset()
+    outcome: Finding | FileError | None = None
+    parsed_now: bool = False
 
 
 class Checker:
@@ -276,12 +298,106 @@ class Checker:
     def _check_all(
         self, files: list[Path], overlay: Mapping[Path, bytes] | None
     ) -> tuple[list[Loaded], dict[Path, FileResult]]:
-        loaded = [self._load(p, overlay.get(p) if overlay else None) for p in files]
-        indexed = self._build_base(loaded)
-        results = self._check_many(indexed)
-        if self.cache is not None and not overlay:
-            self._store(loaded, results)
+        if overlay:  # --fix/--diff re-checks a few files in memory: the full index
+            loaded = [self._load(p, overlay.get(p)) for p in files]
+            return loaded, self._check_many(self._build_base(loaded))
+        loaded = [self._read(p) for p in files]
+        self._gated_base(loaded)
+        results = self._check_many([item for item in loaded if item.readable])
+        self._settle(loaded, results)
         return loaded, results
+
+    def _read(self, path: Path) -> Loaded:
+        """Phase 0 without parsing: the file's text and digest, or why it cannot be read."""
+        try:
+            source = read_source(path)
+        except UnreadableSource as exc:
+            try:  # never read a fifo or /dev/zero just for a digest: it would not end
+                raw = path.read_bytes() if path.is_file() else b""
+            except OSError:
+                raw = b""
+            return Loaded(path, content_digest(raw), error=FileError(path, str(exc)))
+        return Loaded(path, content_digest(source.data), source=source)
+
+    def _gated_base(self, loaded: list[Loaded]) -> None:
+        """A lazy base index: every readable file named, parsed only when something reads it.
+
+        Files that may define a coroutine (``async`` in the bytes) are parsed and indexed now:
+        LD301's pre-filter and every "is this a coroutine?" test need all project async defs.
+        Everything else is parsed by the worker that checks it, and only for its syntax
+        when no active rule can fire there.
+        """
+        project = self.project
+        for item in loaded:
+            if item.readable:
+                project.register(item.path)
+                project.texts[item.path] = _data(item)
+        self._parsed = {}
+        for item in loaded:
+            if item.source is not None and b"async" in item.source.data:
+                self._parse_now(item)
+        self._install_loader()
+
+    def _parse_now(self, item: Loaded) -> ModuleInfo | None:
+        """Parse and index a read file in this process; failures land on ``item``."""
+        assert item.source is not None
+        project = self.project
+        outcome = parse_source(item.source)
+        item.source = None
+        module = None
+        if isinstance(outcome, ParsedFile):
+            try:
+                module = project.build(outcome.source, outcome.tree)
+            except RecursionError:
+                item.error = FileError(item.path, "too deeply nested to index")
+            except Exception as exc:
+                item.error = FileError(item.path, _internal("index", exc))
+        elif isinstance(outcome, Finding):
+            item.finding = outcome
+        else:
+            item.error = outcome
+        if module is None:
+            project.deferred.pop(item.path, None)
+            project.pool[item.path] = None
+            return None
+        item.parsed = self._parsed[item.path] = outcome  # type: ignore[assignment]
+        project.pool[item.path] = module
+        project.coroutine_names |= module.coroutine_def_names
+        return module
+
+    def _install_loader(self) -> None:
+        """Registered files are parsed on first use (from the bytes already read, if any)."""
+        project = self.project
+        self._index_errors: dict[Path, FileError] = {}
+
+        def loader(path: Path) -> ModuleInfo | None:
+            parsed = self._parsed.get(path)
+            if parsed is None:
+                outcome = parse_file(path, project.texts.get(path))
+                if not isinstance(outcome, ParsedFile):
+                    return None
+                parsed = self._parsed[path] = outcome
+            try:
+                return project.build(parsed.source, parsed.tree)
+            except RecursionError:
+                self._index_errors[path] = FileError(path, "too deeply nested to index")
+            except Exception as exc:
+                self._index_errors[path] = FileError(path, _internal("index", exc))
+            return None
+
+        project.deferred_loader = loader
+
+    def _settle(self, loaded: list[Loaded], results: dict[Path, FileResult]) -> None:
+        """Move what the workers learnt about files read unparsed onto their ``Loaded``."""
+        for item in loaded:
+            found = results.get(item.path)
+            if found is None or not found.parsed_now:
+                continue
+            item.source = None
+            if isinstance(found.outcome, Finding):
+                item.finding = found.outcome
+            elif isinstance(found.outcome, FileError):
+                item.error = found.outcome
 
     def _check_many(self, items: list[Loaded]) -> dict[Path, FileResult]:
         """Phase 2 for ``items``, in worker processes when worthwhile."""
@@ -292,7 +408,7 @@ class Checker:
             from loopdoctor.parallel import check_in_workers
 
             return check_in_workers(self, items, jobs)
-        return {item.path: self.check_one(item) for item in items}
+        return {item.path: self.work_one(item) for item in items}
 
     # -- phase 2 ---------------------------------------------------------------------------------
     def active_rules(self, source: SourceFile) -> list[type[Rule]]:
@@ -302,7 +418,29 @@ class Checker:
             return list(selected)
         if self._prefilter is None:
             self._prefilter = Prefilter(self.project)
-        return [r for r in selected if self._prefilter.may_fire(r, source.data)]
+        return [r for r in selected if self._prefilter.may_fire(r, source.data, source.path)]
+
+    def work_one(self, item: Loaded) -> FileResult:
+        """Check one file, parsing it first if it was only read (just its syntax when no
+        active rule can fire on it: that tree is thrown away and nothing is indexed)."""
+        source = item.source
+        if item.parsed is not None or source is None:
+            return self.check_one(item)
+        if not self.active_rules(source):
+            self.skipped += 1
+            outcome = parse_source(source, syntax_only=True)
+            failed = None if isinstance(outcome, ParsedFile) else outcome
+            return FileResult([], [], outcome=failed, parsed_now=True)
+        outcome = self._parsed.get(item.path) or parse_source(source)  # maybe loaded already
+        if not isinstance(outcome, ParsedFile):
+            return FileResult([], [], outcome=outcome, parsed_now=True)
+        self._parsed[item.path] = outcome
+        result = self.check_one(Loaded(item.path, item.digest, parsed=outcome))
+        error = self._index_errors.get(item.path)
+        if error is not None:
+            result.outcome = error
+        result.parsed_now = True
+        return result
 
     def check_one(self, item: Loaded) -> FileResult:
         """Check one indexed file against its own recording view of the index."""
@@ -370,29 +508,23 @@ class Checker:
         loaded: list[Loaded] = []
         facts: dict[Path, FileFacts] = {}
         self._parsed: dict[Path, ParsedFile] = {}
+        provisional: dict[Path, Loaded] = {}
         for path in files:
             digest = digests.get(path, "")
             known = cache.facts(digest) if digest else None
             if known is not None:
                 item = known.loaded(path, digest)
-            else:  # new or changed: parse and extract it now
-                item = self._load(path)
-                module = None
-                if item.parsed is not None:
-                    self._parsed[path] = item.parsed
-                    try:
-                        module = project.build(item.parsed.source, item.parsed.tree)
-                    except RecursionError:
-                        item.error = FileError(path, "too deeply nested to index")
-                    except Exception as exc:
-                        item.error = FileError(path, _internal("index", exc))
-                    if module is None:
-                        item.parsed = None
-                        self._parsed.pop(path, None)
-                    else:
-                        project.pool[path] = module
-                known = FileFacts.of(item, module)
-                cache.put_facts(item.digest, known)
+            else:  # new or changed: read it; index it now only if it may define coroutines
+                item = self._read(path)
+                if item.source is not None and b"async" in item.source.data:
+                    known = FileFacts.of(item, self._parse_now(item))
+                elif item.source is not None:  # its check parses it; its facts are kept then
+                    known = FileFacts(indexed=True)
+                    provisional[path] = item
+                else:
+                    known = FileFacts.of(item)
+                if path not in provisional:
+                    cache.put_facts(item.digest, known)
                 if item.digest:
                     digests[path] = item.digest
             loaded.append(item)
@@ -410,13 +542,23 @@ class Checker:
                 todo.append(item)
         if todo:
             self._lazy_base(loaded, facts)
-            if len(todo) >= PARALLEL_MIN_FILES:  # many re-checks: index everything up front,
-                load_all(project)  # in the parent, before any worker forks
             for item in todo:
-                if project.module(item.path) is not None:  # parsed through the index if needed
-                    item.parsed = self._parsed.get(item.path)
-            fresh = self._check_many([i for i in todo if i.parsed is not None])
+                if not item.readable:  # unchanged, but its result is stale: read it again
+                    try:
+                        item.source = read_source(item.path)
+                    except UnreadableSource:
+                        continue
+                    project.texts[item.path] = item.source.data
+            fresh = self._check_many([i for i in todo if i.readable])
+            self._settle(loaded, fresh)
             for path, found in fresh.items():
+                changed = provisional.get(path)
+                if changed is not None:  # now its parse outcome is known
+                    known = FileFacts.of(changed)
+                    known.indexed = changed.finding is None and changed.error is None
+                    cache.put_facts(changed.digest, known)
+                    if not known.indexed:
+                        continue
                 results[path] = found
                 facets = {f: state.digest(f) for f in found.facets}
                 cache.put_result(state.result_key(path), found, facets)
@@ -430,39 +572,9 @@ class Checker:
             if facts[item.path].indexed:
                 project.register(item.path)
                 project.coroutine_names |= facts[item.path].coroutine_names
-
-        def loader(path: Path) -> ModuleInfo | None:
-            parsed = self._parsed.get(path)
-            if parsed is None:
-                outcome = parse_file(path)
-                if not isinstance(outcome, ParsedFile):
-                    return None
-                parsed = self._parsed[path] = outcome
-            try:
-                return project.build(parsed.source, parsed.tree)
-            except Exception:
-                return None
-
-        project.deferred_loader = loader
-
-    def _store(self, loaded: list[Loaded], results: dict[Path, FileResult]) -> None:
-        """After a full run: remember every file's facts and every result with its inputs."""
-        cache = self.cache
-        assert cache is not None
-        digests: dict[Path, str] = {}
-        facts: dict[Path, FileFacts] = {}
-        for item in loaded:
-            known = FileFacts.of(item, self.project.modules.get(item.path))
-            cache.put_facts(item.digest, known)
-            digests[item.path] = item.digest
-            facts[item.path] = known
-        cache.remember_digests(digests)
-        state = ProjectState(self, digests, facts)
-        for path, found in results.items():
-            cache.put_result(
-                state.result_key(path), found, {f: state.digest(f) for f in found.facets}
-            )
-        cache.save_digests()
+                if item.readable:
+                    project.texts[item.path] = _data(item)
+        self._install_loader()
 
 
 @contextmanager
@@ -479,6 +591,11 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _data(item: Loaded) -> bytes:
+    source = item.source if item.source is not None else item.parsed.source  # type: ignore[union-attr]
+    return source.data
 
 
 def _visits(rule: type[Rule]) -> bool:

@@ -29,15 +29,37 @@ Facet = tuple[str, ...]
 
 
 class Recorder:
-    """The inputs one file's check read, as facets: ("file", path), ("all",), ("coro",), ..."""
+    """The inputs one file's check read, as facets: ("file", path), ("all",), ("coro",), ...
 
-    __slots__ = ("facets",)
+    ``capture`` opens a nested record (a shared analysis being computed): every facet touched
+    while it is open also goes there, so the analysis can be reused with its inputs.
+    """
+
+    __slots__ = ("_open", "facets")
 
     def __init__(self) -> None:
         self.facets: set[Facet] = set()
+        self._open: dict[object, set[Facet]] = {}
 
     def touch(self, *facet: str) -> None:
         self.facets.add(facet)
+        for captured in self._open.values():
+            captured.add(facet)
+
+    def replay(self, facets: frozenset[Facet]) -> None:
+        self.facets |= facets
+        for captured in self._open.values():
+            captured |= facets
+
+    def capture(self, key: object) -> None:
+        self._open.setdefault(key, set())
+
+    def capturing(self, key: object) -> bool:
+        return key in self._open
+
+    def release(self, key: object) -> frozenset[Facet] | None:
+        captured = self._open.pop(key, None)
+        return frozenset(captured) if captured is not None else None
 
 
 class ModuleTable(dict):  # type: ignore[type-arg]
@@ -81,44 +103,72 @@ class NameSet(set):  # type: ignore[type-arg]
 
 
 class SharedMemo:
-    """``project.memo`` of a view: the run's whole-project analyses, shared by all views.
+    """``project.memo`` of a view: the run's analyses, shared by all views with their inputs.
 
     Why shared: analyses such as FastAPI route registrations scan every module; recomputing
-    them per file made large FastAPI suites quadratic. Any access counts as reading every
-    module (the analyses iterate them), which keeps cached results sound.
+    them per file made large FastAPI suites quadratic. Why sound: a miss opens a capture on the
+    view's recorder, and the value stored for the key keeps every facet read while computing
+    it; a later read (by any view) replays those facets, so a cached result depends on exactly
+    what the analysis read. A value stored without a capture counts as reading every module.
+    ``None`` is the analyses' recursion guard: storing it keeps the capture open.
     """
 
-    __slots__ = ("_data", "_recorder")
+    __slots__ = ("_data", "_facets", "_recorder")
 
-    def __init__(self, data: dict[object, object], recorder: Recorder) -> None:
+    def __init__(
+        self, data: dict[object, object], facets: dict[object, frozenset[Facet]], recorder: Recorder
+    ) -> None:
         self._data = data
+        self._facets = facets
         self._recorder = recorder
 
-    def _touch(self) -> None:
-        self._recorder.touch("all")
+    def _hit(self, key: object) -> None:
+        recorder = self._recorder
+        if recorder.capturing(key):
+            return  # read back while being computed (recursion guard)
+        facets = self._facets.get(key)
+        if facets is None:
+            recorder.touch("all")
+        else:
+            recorder.replay(facets)
+
+    def _lookup(self, key: object) -> bool:
+        if key in self._data:
+            self._hit(key)
+            return True
+        self._recorder.capture(key)
+        return False
 
     def get(self, key: object, default: object = None) -> object:
-        self._touch()
-        return self._data.get(key, default)
+        return self._data[key] if self._lookup(key) else default
 
     def __getitem__(self, key: object) -> object:
-        self._touch()
+        if not self._lookup(key):
+            raise KeyError(key)
         return self._data[key]
 
-    def __setitem__(self, key: object, value: object) -> None:
-        self._touch()
-        self._data[key] = value
-
     def __contains__(self, key: object) -> bool:
-        self._touch()
-        return key in self._data
+        return self._lookup(key)
+
+    def __setitem__(self, key: object, value: object) -> None:
+        self._data[key] = value
+        if value is None:
+            return
+        captured = self._recorder.release(key)
+        if captured is not None:
+            self._facets[key] = captured
+        elif key not in self._facets:
+            self._recorder.touch("all")
+            self._facets[key] = frozenset({("all",)})
 
     def setdefault(self, key: object, default: object = None) -> object:
-        self._touch()
-        return self._data.setdefault(key, default)
+        if not self._lookup(key):
+            self[key] = default
+        return self._data[key]
 
     def pop(self, key: object, *default: object) -> object:
-        self._touch()
+        self._recorder.touch("all")
+        self._facets.pop(key, None)
         return self._data.pop(key, *default)
 
 
@@ -130,7 +180,7 @@ def make_view(base: ProjectIndex, recorder: Recorder) -> ProjectIndex:
         attrs[name] = set()
     for name in ("_resolve_cache", "_envs"):
         attrs[name] = {}
-    view.memo = SharedMemo(base.memo, recorder)  # type: ignore[assignment]
+    view.memo = SharedMemo(base.memo, base.memo_facets, recorder)  # type: ignore[assignment]
     view._by_name = dict(base._by_name)
     view._by_global_name = dict(base._by_global_name)
     view.coroutine_names = NameSet(base.coroutine_names, recorder)

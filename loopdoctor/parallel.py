@@ -31,7 +31,7 @@ def check_in_workers(checker: Checker, items: list[Loaded], jobs: int) -> dict[P
     """Check ``items`` in ``jobs`` processes; big files are dealt first for an even spread."""
     global _STATE
     if not can_fork():
-        return {item.path: checker.check_one(item) for item in items}
+        return {item.path: checker.work_one(item) for item in items}
     order = sorted(range(len(items)), key=lambda i: -_size(items[i]))
     parts = max(1, min(len(items), jobs * 8))
     chunks = [order[k::parts] for k in range(parts)]
@@ -48,10 +48,11 @@ def check_in_workers(checker: Checker, items: list[Loaded], jobs: int) -> dict[P
 
 
 def _size(item: Loaded) -> int:
-    return len(item.parsed.source.data) if item.parsed is not None else 0
+    source = item.parsed.source if item.parsed is not None else item.source
+    return len(source.data) if source is not None else 0
 
 
 def _work(indices: list[int]) -> dict[Path, FileResult]:
     assert _STATE is not None, "workers are forked from check_in_workers"
     checker, items = _STATE
-    return {items[i].path: checker.check_one(items[i]) for i in indices}
+    return {items[i].path: checker.work_one(items[i]) for i in indices}

@@ -1,17 +1,22 @@
-"""Which rules can fire on a file, decided from its bytes before any tree is walked.
+"""Which rules can fire on a file, decided from its bytes (and path) before it is parsed.
 
 A rule's ``tokens`` are byte strings of which a file must contain at least one for the rule
-to be able to report anything there (a necessary condition, never a matcher). Most are
-static; a rule whose trigger depends on the project overrides ``Rule.index_tokens``: LD301
-fires on any call to a project coroutine, so its tokens are the names of every project
-``async def`` plus the known coroutine APIs, read from the index once per run. A file on
-which no active rule can fire is not walked at all.
+to be able to report anything there (a necessary condition, never a matcher); ``requires``
+adds further such conditions (``TEST_FILE``: a test module or conftest by name), and
+``applies_to`` a decision from the path alone. Most tokens are static; a rule whose trigger
+depends on the project overrides ``Rule.index_tokens``: LD301 fires on any call to a project
+coroutine, so its tokens are the names of every project ``async def`` plus the known
+coroutine APIs, read from the index once per run. A file on which no active rule can fire
+is neither walked nor, in a cold run, indexed: only its syntax is checked (LD001).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from loopdoctor.index.extract import is_test_file
 from loopdoctor.project import ProjectIndex
-from loopdoctor.rule import Rule
+from loopdoctor.rule import TEST_FILE, Rule
 
 
 class Prefilter:
@@ -20,6 +25,7 @@ class Prefilter:
     def __init__(self, project: ProjectIndex) -> None:
         self.project = project
         self._tokens: dict[type[Rule], tuple[bytes, ...] | None] = {}
+        self._test_files: dict[Path, bool] = {}
 
     def tokens(self, rule: type[Rule]) -> tuple[bytes, ...] | None:
         """The rule's tokens; None means the rule may fire anywhere."""
@@ -28,9 +34,30 @@ class Prefilter:
             self._tokens[rule] = tuple(rule.tokens) or None if dynamic is None else tuple(dynamic)
         return self._tokens[rule]
 
-    def may_fire(self, rule: type[Rule], data: bytes) -> bool:
+    def may_fire(self, rule: type[Rule], data: bytes, path: Path | None = None) -> bool:
         tokens = self.tokens(rule)
-        return tokens is None or any(token in data for token in tokens)
+        if tokens is not None and not any(token in data for token in tokens):
+            return False
+        for alternatives in rule.requires:
+            if not any(self._holds(atom, data, path) for atom in alternatives):
+                return False
+        return path is None or rule.applies_to(path, self.project)
+
+    def _holds(self, atom: bytes | str, data: bytes, path: Path | None) -> bool:
+        if atom == TEST_FILE:
+            return path is None or self.is_test_file(path)
+        return isinstance(atom, bytes) and atom in data
+
+    def is_test_file(self, path: Path) -> bool:
+        found = self._test_files.get(path)
+        if found is None:
+            if path.name == "conftest.py":
+                found = True
+            else:
+                settings = self.project._settings_for(path.parent)
+                found = is_test_file(path, settings.python_files)
+            self._test_files[path] = found
+        return found
 
 
 def coroutine_call_tokens(project: ProjectIndex) -> tuple[bytes, ...]:

@@ -142,6 +142,8 @@ class ProjectIndex:
         self._envs: dict[Path, AsyncioEnv] = {}
         #: Whole-project analyses computed once per run by rules (keyed by the analysis).
         self.memo: dict[object, object] = {}
+        #: The facets each shared memo entry was computed from (``loopdoctor.incremental``).
+        self.memo_facets: dict[object, frozenset[tuple[str, ...]]] = {}
         self._versions: dict[tuple[str, Path], DetectedVersion] = {}
         #: Checked files named by ``register`` before they are parsed; ``_load`` adopts them
         #: from ``deferred_loader`` on first use, so a lazily built index answers like a full one.
@@ -151,6 +153,10 @@ class ProjectIndex:
         self.pool: dict[Path, ModuleInfo | None] = {}
         #: Records what the file being checked reads, for the result cache; None otherwise.
         self.recorder: Recorder | None = None
+        #: Bytes of the checked files, for ``scan`` (filled by the engine, read lazily else).
+        self.texts: dict[Path, bytes] = {}
+        #: Autouse fixtures per fixture layer (a pure function of the layer: never recorded).
+        self._autouse_of: dict[int, tuple[dict[str, FixtureDef], list[FixtureDef]]] = {}
 
     # -- building ------------------------------------------------------------------------------
     def settings(self, path: Path) -> PytestSettings:
@@ -440,13 +446,13 @@ class ProjectIndex:
         layer = {f.fixture.name: FixtureDef(f, f.fixture, mod) for f in funcs}  # type: ignore[union-attr]
         autouse = [d for d in layer.values() if d.info.autouse]
         self.memo[key] = (owner, layer)
-        self.memo[("autouse", id(layer))] = (layer, autouse)
+        self._autouse_of[id(layer)] = (layer, autouse)
         return layer
 
     def _autouse(self, layer: dict[str, FixtureDef]) -> list[FixtureDef]:
-        cached = self.memo.get(("autouse", id(layer)))
-        if cached is not None and cached[0] is layer:  # type: ignore[index]
-            return cached[1]  # type: ignore[index]
+        cached = self._autouse_of.get(id(layer))
+        if cached is not None and cached[0] is layer:
+            return cached[1]
         return [d for d in layer.values() if d.info.autouse]
 
     def lookup_fixture(
@@ -625,15 +631,61 @@ class ProjectIndex:
         return self.asyncio_env(fixture.module).mode == "auto"
 
     # -- iteration -------------------------------------------------------------------------------
-    def iter_tests(self) -> Iterator[tuple[ModuleInfo, FunctionInfo]]:
-        for mod in list(self.modules.values()):
+    def scan(self, tokens: tuple[bytes, ...]) -> list[ModuleInfo]:
+        """The checked modules whose text contains one of ``tokens``, in registration order.
+
+        Whole-project analyses iterate this instead of ``modules``: ``tokens`` is what a module
+        must contain to contribute (a necessary condition, like a rule's pre-filter), so the
+        others are never parsed, and a cached result depends on the files that contain the
+        tokens ("scan" facet) instead of on every file. Modules loaded on demand from outside
+        the checked files are not scanned: the answer is the same for every file's view.
+        """
+        if self.recorder is not None:
+            self.recorder.touch("scan", *(t.decode("latin-1") for t in tokens))
+        recorder, self.recorder = self.recorder, None  # loading is not reading
+        found: list[ModuleInfo] = []
+        try:
+            for path in list(self.deferred):
+                if text_contains(self.text_of(path), tokens):
+                    module = self._load(path)
+                    if module is not None:
+                        found.append(module)
+        finally:
+            self.recorder = recorder
+        return found
+
+    def text_of(self, path: Path) -> bytes:
+        data = self.texts.get(path)
+        if data is None:
+            try:
+                data = path.read_bytes() if path.is_file() else b""
+            except OSError:
+                data = b""
+            self.texts[path] = data
+        return data
+
+    def iter_tests(
+        self, tokens: tuple[bytes, ...] | None = None
+    ) -> Iterator[tuple[ModuleInfo, FunctionInfo]]:
+        """Every test (in modules with one of ``tokens``, when given: see ``scan``)."""
+        modules = list(self.modules.values()) if tokens is None else self.scan(tokens)
+        for mod in modules:
             for func in mod.tests:
                 yield mod, func
 
     def iter_fixtures(self) -> Iterator[FixtureDef]:
-        for mod in list(self.modules.values()):
+        """Every fixture in the checked files (a fixture's file always says ``fixture``)."""
+        for mod in self.scan(FIXTURE_TOKENS):
             for func in mod.fixtures:
                 yield FixtureDef(func, func.fixture, mod)  # type: ignore[arg-type]
+
+
+#: A module defines a fixture only through a decorator spelled with ``fixture``.
+FIXTURE_TOKENS = (b"fixture",)
+
+
+def text_contains(data: bytes, tokens: tuple[bytes, ...]) -> bool:
+    return any(token in data for token in tokens)
 
 
 def _getfixturevalue_names(node: ast.AST) -> Iterable[str]:

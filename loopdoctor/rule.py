@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from loopdoctor.diagnostic import Finding, FixSafety, Related, Severity
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from loopdoctor.project import ProjectIndex
 
 CODE_RE = re.compile(r"^LD\d{3}$")
+
+
+#: A ``Rule.requires`` alternative: the file is a test module or a conftest (by its name).
+TEST_FILE = "test file"
 
 
 class Rule:
@@ -35,6 +40,9 @@ class Rule:
     #: The file must contain at least one of these byte strings for the rule to be able to fire.
     #: Empty means "always run". A cheap pre-filter, not a matcher.
     tokens: ClassVar[tuple[bytes, ...]] = ()
+    #: Further conditions, all of which must hold: each is a tuple of alternatives, a byte
+    #: string the file must contain or ``TEST_FILE`` (a test module or conftest by its name).
+    requires: ClassVar[tuple[tuple[bytes | str, ...], ...]] = ()
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
@@ -50,6 +58,11 @@ class Rule:
         Computed once per run from the index, before any file is walked (loopdoctor.prefilter).
         """
         return None
+
+    @classmethod
+    def applies_to(cls, path: Path, project: ProjectIndex) -> bool:
+        """A cheap decision from the path alone (before parsing) that the rule cannot fire."""
+        return True
 
     @classmethod
     def fix(cls, site: FixSite) -> Edit | None:

@@ -38,6 +38,10 @@ MOCK_API = frozenset(
 )
 
 
+#: Bindings being collected (key -> partial result): the recursion guard of ``bindings``.
+_BUILDING: dict[tuple[object, ...], dict[str, MockValue]] = {}
+
+
 @dataclass(frozen=True)
 class MockValue:
     """A mock bound to a name: its kind and, when known, the spec it mirrors."""
@@ -169,11 +173,24 @@ class MockScope:
         if scope is None:
             return {}
         key = ("mock-bindings", id(scope), id(self.mod))
+        building = _BUILDING.get(key)
+        if building is not None:
+            return building  # recursion: the bindings found so far
         cached = self.project.memo.get(key)
         if isinstance(cached, dict):
             return cached
         found: dict[str, MockValue] = {}
-        self.project.memo[key] = found  # recursion guard
+        _BUILDING[key] = found
+        try:
+            self._collect(func, scope, found)
+        finally:
+            del _BUILDING[key]
+        self.project.memo[key] = found  # stored once complete, with what it read
+        return found
+
+    def _collect(
+        self, func: FunctionInfo | None, scope: ast.AST, found: dict[str, MockValue]
+    ) -> None:
         if func is not None and scope is func.node:
             found.update(self.param_mocks(func))
         for child in ast.walk(scope):
@@ -200,7 +217,6 @@ class MockScope:
                             found[name] = value
             elif isinstance(child, ast.Call):
                 self.setattr_binding(child, found)
-        return found
 
     def setattr_binding(self, call: ast.Call, found: dict[str, MockValue]) -> None:
         """``monkeypatch.setattr(obj, "name", AsyncMock())`` binds ``obj.name``."""

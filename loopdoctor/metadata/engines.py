@@ -294,7 +294,7 @@ class EngineUsage:
         if memo_key in self.project.memo:
             return bool(self.project.memo[memo_key])
         result = False
-        for mod in list(self.project.modules.values()):
+        for mod in self.project.scan((b"dependency_overrides",)):
             if mod.rootdir != rootdir or not (mod.is_test_module or mod.is_conftest):
                 continue
             for node in ast.walk(mod.tree):
@@ -383,13 +383,17 @@ class EngineAnalysis:
         return []
 
 
+#: Extraction records a call as an engine site when its name contains "engine" (any case).
+ENGINE_TOKENS = (b"engine", b"Engine", b"ENGINE")
+
+
 def all_engine_sites(project: ProjectIndex) -> list[EngineSite]:
     """Engine sites in every indexed module (recorded at extraction: no tree walks here)."""
-    key = ("engine-sites", len(project.modules))
+    key = ("engine-sites",)
     cached = project.memo.get(key)
     if cached is None:
         sites = []
-        for mod in list(project.modules.values()):
+        for mod in project.scan(ENGINE_TOKENS):
             for call in mod.engine_calls:
                 site = engine_site(project, call, mod)
                 if site is not None:

@@ -164,12 +164,12 @@ def registered_routes(project: ProjectIndex, home: ModuleInfo) -> dict[tuple[str
     Per-module results are memoised too, so the map is cheap to rebuild when lazily loaded
     modules join the index. ``home`` is kept for callers; lookups are by (path, qualname).
     """
-    key = ("fastapi-registered-routes", len(project.modules))
+    key = ("fastapi-registered-routes",)
     routes = project.memo.get(key)
     if isinstance(routes, dict):
         return routes
     routes = {}
-    for mod in list(project.modules.values()):
+    for mod in project.scan(_REGISTRAR_TOKENS):
         if not _may_register_routes(mod):
             continue
         mod_key = ("fastapi-registered-routes", str(mod.path))
@@ -191,6 +191,10 @@ def _may_register_routes(mod: ModuleInfo) -> bool:
 
 
 _APP_NAMES = frozenset({"app", "application", "api", "router", "routers", "main"})
+_REGISTRAR_TOKENS = tuple(sorted(name.encode() for name in ROUTE_REGISTRARS))
+#: What a module must say to configure an app's startup (see ``_app_uses``).
+_APP_USE_TOKENS = (b"on_event", b"add_event_handler", b"include_router", b"lifespan_context")
+_APP_USE_TOKENS += (b"on_startup", b"on_shutdown")
 
 
 def _registrations_in(project: ProjectIndex, mod: ModuleInfo) -> dict[tuple[str, str], Route]:
@@ -277,7 +281,7 @@ def _app_uses(project: ProjectIndex, ref: AppRef) -> Iterator[tuple[ModuleInfo, 
     if ref.factory is not None:
         scopes: list[tuple[ModuleInfo, ast.AST]] = [(ref.module, ref.factory.node)]
     else:
-        scopes = [(m, m.tree) for m in list(project.modules.values())]
+        scopes = [(m, m.tree) for m in project.scan(_APP_USE_TOKENS)]
     for mod, scope in scopes:
         for node in ast.walk(scope):
             target: ast.Attribute | None = None

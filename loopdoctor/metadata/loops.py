@@ -63,6 +63,10 @@ def _all_marks(mod: ModuleInfo) -> list[Mark]:
     return marks
 
 
+#: What a module must say to count in ``project_facts`` (imports, plugins, marks, fixtures).
+_FACT_TOKENS = (b"asyncio", b"anyio", b"trio", b"pytest_plugins", b"nest_asyncio")
+
+
 def project_facts(project: ProjectIndex, mod: ModuleInfo) -> ProjectAsyncFacts:
     """Facts about every indexed module that shares ``mod``'s rootdir (cached per run)."""
     per_root = _FACTS.setdefault(project, {})
@@ -82,7 +86,7 @@ def project_facts(project: ProjectIndex, mod: ModuleInfo) -> ProjectAsyncFacts:
         facts.runs_any_coroutine_test = True
     if _anyio_auto_mode(settings.raw):
         facts.anyio_auto = facts.uses_anyio_or_trio = True
-    for other in list(project.modules.values()):
+    for other in project.scan(_FACT_TOKENS):
         if other.rootdir != mod.rootdir:
             continue
         imported = set(other.imports.values())
@@ -306,11 +310,15 @@ def fixture_resolved_by_plugin(project: ProjectIndex, fixture: FixtureDef) -> bo
     return env.mode == "auto"
 
 
+#: Directories whose modules count as test code wherever they are named.
+TEST_DIRS = ("tests", "test", "testing")
+
+
 def is_test_code(mod: ModuleInfo) -> bool:
     """Test modules, conftests, and modules that live in a ``tests``/``test`` directory."""
     if mod.is_test_module or mod.is_conftest:
         return True
-    return any(part in ("tests", "test", "testing") for part in mod.path.parent.parts[-4:])
+    return any(part in TEST_DIRS for part in mod.path.parent.parts[-4:])
 
 
 def produces_value(func: FunctionInfo) -> bool:

@@ -71,7 +71,7 @@ class EventLoopFixture(Rule):
     def requested(self, fixture: ast.AST) -> bool:
         """A parameter, ``usefixtures("event_loop")`` or ``getfixturevalue`` anywhere indexed."""
         own = {id(n) for d in getattr(fixture, "decorator_list", []) for n in ast.walk(d)}
-        for mod in self.ctx.project.modules.values():
+        for mod in self.ctx.project.scan((b"event_loop",)):
             if any("event_loop" in f.params for f in mod.functions.values()):
                 return True
             for node in ast.walk(mod.tree):

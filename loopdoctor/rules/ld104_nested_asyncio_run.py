@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loopdoctor.diagnostic import Severity
-from loopdoctor.index.extract import dotted
-from loopdoctor.metadata.loops import inherited_marks, is_test_code, project_facts
+from loopdoctor.index.extract import dotted, is_test_file
+from loopdoctor.metadata.loops import TEST_DIRS, inherited_marks, is_test_code, project_facts
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.project import ProjectIndex
 
 NESTED_RUNNERS = {
     "asyncio.run": "asyncio.run()",
@@ -25,6 +30,14 @@ class NestedAsyncioRun(Rule):
         "it cannot start a loop inside the running one."
     )
     tokens = (b"run",)
+    requires = ((b"async",),)  # inside an async def
+
+    @classmethod
+    def applies_to(cls, path: Path, project: ProjectIndex) -> bool:
+        """Test code only (``is_test_code``), decided from the path."""
+        if path.name == "conftest.py" or any(part in TEST_DIRS for part in path.parent.parts[-4:]):
+            return True
+        return is_test_file(path, project.settings(path).python_files)
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx

@@ -26,6 +26,7 @@ class DeprecatedMarkerScope(Rule):
     #: Fixtures get an unsafe fix (``loop_scope=`` added next to ``scope=``; the loop changes).
     fix_safety = FixSafety.SAFE
     tokens = (b"scope",)
+    requires = ((b"async",),)
 
     @classmethod
     def fix(cls, site: FixSite) -> Edit | None:

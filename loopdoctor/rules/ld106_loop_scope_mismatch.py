@@ -152,7 +152,7 @@ class LoopScopeMismatch(Rule):
         if cached is not None:
             return cached  # type: ignore[return-value]
         found: list[tuple[str, int]] = []
-        for mod, test in list(project.iter_tests()):
+        for mod, test in list(project.iter_tests((b"async",))):
             if mod.rootdir != fixture.module.rootdir or not test.is_async:
                 continue
             if project.asyncio_env(mod).legacy_event_loop or has_runner_hook(project, mod):

@@ -11,6 +11,7 @@ import weakref
 from pathlib import Path
 
 from loopdoctor.diagnostic import Finding, Location, Severity
+from loopdoctor.index.extract import is_test_file
 from loopdoctor.index.facts import ModuleInfo
 from loopdoctor.project import ProjectIndex
 from loopdoctor.rule import Rule
@@ -38,12 +39,15 @@ def reporter_for(project: ProjectIndex, config: Path) -> Path:
     chosen = _REPORTERS.setdefault(project, {})
     if config in chosen:
         return chosen[config]
-    candidates = [
-        m for m in project.modules.values() if project.settings(m.path).config_file == config
-    ]
-    tests = [m for m in candidates if m.is_test_module] or candidates
-    chosen[config] = min(m.path for m in tests)
+    candidates = [p for p in project.deferred if project.settings(p).config_file == config]
+    tests = [p for p in candidates if is_test_path(project, p)] or candidates
+    chosen[config] = min(tests) if tests else Path()
     return chosen[config]
+
+
+def is_test_path(project: ProjectIndex, path: Path) -> bool:
+    """A test module by name, as the index decides it (no need to parse the file)."""
+    return path.name != "conftest.py" and is_test_file(path, project.settings(path).python_files)
 
 
 def header_line(text: str, names: tuple[str, ...]) -> tuple[int, str] | None:
@@ -73,6 +77,12 @@ class UnsetDefaultLoopScope(Rule):
         "The pytest config uses pytest-asyncio but does not set "
         "`asyncio_default_fixture_loop_scope`."
     )
+
+    @classmethod
+    def applies_to(cls, path: Path, project: ProjectIndex) -> bool:
+        """Only the one reporting module per config file can get the finding."""
+        config = project.settings(path).config_file
+        return config is not None and reporter_for(project, config) == path
 
     def finish(self) -> None:
         ctx = self.ctx

@@ -38,6 +38,7 @@ class UnclosedFixtureResource(Rule):
         "after the test."
     )
     tokens = (b"return",)
+    requires = ((b"fixture",),)
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         ctx = self.ctx

@@ -8,7 +8,7 @@ from loopdoctor.diagnostic import Severity
 from loopdoctor.index.facts import FunctionInfo
 from loopdoctor.metadata.loops import fixture_resolved_by_plugin
 from loopdoctor.project import FixtureDef
-from loopdoctor.rule import Rule
+from loopdoctor.rule import TEST_FILE, Rule
 
 
 class SyncTestAsyncFixture(Rule):
@@ -20,6 +20,7 @@ class SyncTestAsyncFixture(Rule):
         "coroutine or async generator."
     )
     tokens = (b"def ",)  # the async fixture usually lives in another file
+    requires = ((TEST_FILE, b"fixture"),)  # a test, or a sync fixture
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         ctx = self.ctx

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.extract import dotted
 from loopdoctor.metadata.async_mocks import ASYNC, MockScope
 from loopdoctor.metadata.coroutines import coroutine_target
 from loopdoctor.rule import Rule
+
+if TYPE_CHECKING:
+    from loopdoctor.project import ProjectIndex
 
 
 class AssertCoroutine(Rule):
@@ -18,6 +22,14 @@ class AssertCoroutine(Rule):
     summary = "`assert` on a coroutine call (or an unawaited AsyncMock call) is always true."
     fix_safety = FixSafety.NONE
     tokens = (b"assert",)
+    requires = ((b"assert",),)
+
+    @classmethod
+    def index_tokens(cls, project: ProjectIndex) -> tuple[bytes, ...]:
+        """The asserted call's name must appear: a project coroutine or a known async API."""
+        from loopdoctor.prefilter import coroutine_call_tokens
+
+        return coroutine_call_tokens(project)
 
     def visit_Assert(self, node: ast.Assert) -> None:
         test = node.test

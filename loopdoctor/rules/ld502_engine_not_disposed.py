@@ -38,6 +38,7 @@ class EngineNotDisposed(Rule):
     severity = Severity.WARNING
     summary = "A fixture creates an engine and never disposes it in teardown (leaked pool)."
     tokens = (b"create_async_engine", b"create_engine", b"engine_from_config", b"engine")
+    requires = ((b"fixture",),)
     holders: set[str] = set()
     engine_vars: dict[int, str] = {}
 

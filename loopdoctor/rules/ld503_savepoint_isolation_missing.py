@@ -20,7 +20,7 @@ from loopdoctor.metadata.sessions import (
     kwarg,
     session_construct_kind,
 )
-from loopdoctor.rule import Rule
+from loopdoctor.rule import TEST_FILE, Rule
 
 _ENGINE_TYPES = frozenset({ASYNC_ENGINE, "sqlalchemy.engine.Engine"})
 _SAFE_MODE = "create_savepoint"
@@ -35,6 +35,7 @@ class SavepointIsolationMissing(Rule):
         '`join_transaction_mode="create_savepoint"`: its rollback() ends the isolation.'
     )
     tokens = (b"begin", b"bind", b"Session", b"sessionmaker")
+    requires = ((TEST_FILE, b"fixture"),)  # a fixture or a test
     _mod: ModuleInfo
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:

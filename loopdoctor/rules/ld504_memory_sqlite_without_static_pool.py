@@ -139,7 +139,7 @@ class MemorySqliteWithoutStaticPool(Rule):
 def _suite_modules(project: ProjectIndex, rootdir: Path) -> list[ModuleInfo]:
     return [
         m
-        for m in list(project.modules.values())
+        for m in project.scan((b"TestClient", b"testclient", b"dependency_overrides"))
         if m.rootdir == rootdir and (m.is_test_module or m.is_conftest)
     ]
 
@@ -148,7 +148,7 @@ def _suite_facts(
     project: ProjectIndex, rootdir: Path
 ) -> tuple[list[tuple[ModuleInfo, ast.Call]], bool]:
     """TestClient constructions and whether any ``dependency_overrides[...] = ...`` exists."""
-    key = ("ld504-suite", rootdir, len(project.modules))
+    key = ("ld504-suite", rootdir)
     cached = project.memo.get(key)
     if cached is not None:
         return cached  # type: ignore[return-value]

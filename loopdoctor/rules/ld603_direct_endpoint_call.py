@@ -7,7 +7,7 @@ import ast
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.metadata.fastapi_app import Route, marker_params, route_of
 from loopdoctor.project import ProjectIndex
-from loopdoctor.rule import Rule
+from loopdoctor.rule import TEST_FILE, Rule
 
 
 class DirectEndpointCall(Rule):
@@ -20,6 +20,7 @@ class DirectEndpointCall(Rule):
     )
     fix_safety = FixSafety.NONE
     tokens = (b"import",)
+    requires = ((TEST_FILE,),)  # calls in tests
 
     def visit_Call(self, node: ast.Call) -> None:
         owner = self.ctx.enclosing_function(node)

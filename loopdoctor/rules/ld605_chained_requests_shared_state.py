@@ -15,7 +15,7 @@ from loopdoctor.knowledge import (
     scope_rank,
 )
 from loopdoctor.metadata.engines import all_engine_sites, analyse_engine
-from loopdoctor.rule import Rule
+from loopdoctor.rule import TEST_FILE, Rule
 
 REQUEST_METHODS = frozenset("get post put patch delete head options request send stream".split())
 CLIENT_TYPES = frozenset({ASYNC_CLIENT, SYNC_TEST_CLIENT, "httpx.Client"})
@@ -33,6 +33,7 @@ class ChainedRequestsSharedState(Rule):
         "loops ('another operation is in progress')."
     )
     tokens = (b"get(", b"post(", b"put(", b"patch(", b"delete(", b"request(")
+    requires = ((TEST_FILE,),)  # tests only
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         func = self.ctx.function_info(node)

@@ -62,6 +62,7 @@ class XdistSharedDatabase(Rule):
         "in every worker."
     )
     tokens = (b"session",)
+    requires = ((b"fixture",),)  # a session-scoped fixture
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         ctx = self.ctx
@@ -263,9 +264,9 @@ def xdist_evidence(project: ProjectIndex, mod: ModuleInfo) -> str | None:
     """Why we believe the suite runs under pytest-xdist, or None."""
     key = ("ld701-xdist", mod.rootdir)
     if key in project.memo:
-        return project.memo[key]  # type: ignore[return-value]
+        return project.memo[key][0]  # type: ignore[index]
     evidence = _evidence(project, mod.rootdir, mod)
-    project.memo[key] = evidence
+    project.memo[key] = (evidence,)  # never None: None is the memo's "being computed"
     return evidence
 
 
@@ -287,7 +288,7 @@ def _evidence(project: ProjectIndex, rootdir: Path, mod: ModuleInfo) -> str | No
         return "`-p xdist` in the pytest configuration"
     if uses_distribution("pytest-xdist", rootdir):
         return "pytest-xdist is a declared dependency"
-    for other in list(project.modules.values()):
+    for other in project.scan((b"worker_id", b"testrun_uid", b"PYTEST_XDIST_WORKER")):
         if other.rootdir != rootdir or not (other.is_conftest or other.is_test_module):
             continue
         for func in other.functions.values():
