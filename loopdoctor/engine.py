@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import preorder
 from loopdoctor.cache import FileFacts, ProjectState, content_digest
 from loopdoctor.config import PytestSettings, load_pytest_settings
 from loopdoctor.context import PARENT, FileContext
@@ -116,12 +117,8 @@ def parse_source(
 
 
 def _link_parents(tree: ast.AST) -> None:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            setattr(child, PARENT, node)
-            stack.append(child)
+    """Parent links on every node; the pre-order it walked is kept for the Dispatcher."""
+    tree._ld_order = preorder(tree, PARENT)  # type: ignore[attr-defined]
 
 
 class Dispatcher:
@@ -136,19 +133,20 @@ class Dispatcher:
 
     def walk(self, tree: ast.AST, on_error: Callable[[Rule | None, BaseException], None]) -> None:
         table = self.table
-        stack = [tree] if table else []  # finish-only rules need no traversal
-        while stack:
-            node = stack.pop()
-            handlers = table.get(type(node).__name__)
-            if handlers:
-                for handler in handlers:
-                    try:
-                        handler(node)
-                    except Exception as exc:
-                        on_error(getattr(handler, "__self__", None), exc)
-            children = list(ast.iter_child_nodes(node))
-            children.reverse()
-            stack.extend(children)
+        if table:  # finish-only rules need no traversal
+            order = getattr(tree, "_ld_order", None)
+            by_class: dict[type, list[Callable[[ast.AST], None]] | None] = {}
+            for node in order if order is not None else preorder(tree, PARENT):
+                cls = node.__class__
+                handlers = by_class.get(cls, ())
+                if handlers == ():
+                    handlers = by_class[cls] = table.get(cls.__name__)
+                if handlers:
+                    for handler in handlers:
+                        try:
+                            handler(node)
+                        except Exception as exc:
+                            on_error(getattr(handler, "__self__", None), exc)
         for rule in self.rules:
             try:
                 rule.finish()

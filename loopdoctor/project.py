@@ -155,6 +155,7 @@ class ProjectIndex:
         self.recorder: Recorder | None = None
         #: Bytes of the checked files, for ``scan`` (filled by the engine, read lazily else).
         self.texts: dict[Path, bytes] = {}
+        self._scan_hits: dict[tuple[bytes, ...], list[Path]] = {}
         #: Autouse fixtures per fixture layer (a pure function of the layer: never recorded).
         self._autouse_of: dict[int, tuple[dict[str, FixtureDef], list[FixtureDef]]] = {}
 
@@ -183,7 +184,9 @@ class ProjectIndex:
             is_conftest=path.name == "conftest.py",
             is_test_module=path.name != "conftest.py" and is_test_file(path, settings.python_files),
         )
-        ModuleExtractor(info, settings.python_classes, settings.python_functions).run()
+        extractor = ModuleExtractor(info, settings.python_classes, settings.python_functions)
+        extractor.may_yield = b"yield" in source.data  # else no def is a generator: no walks
+        extractor.run()
         info.aliases = aliases  # type: ignore[attr-defined]
         return info
 
@@ -644,9 +647,13 @@ class ProjectIndex:
             self.recorder.touch("scan", *(t.decode("latin-1") for t in tokens))
         recorder, self.recorder = self.recorder, None  # loading is not reading
         found: list[ModuleInfo] = []
+        hits = self._scan_hits.get(tokens)
+        if hits is None:  # the same for every view of the run: the checked files' texts
+            hits = [p for p in self.deferred if text_contains(self.text_of(p), tokens)]
+            self._scan_hits[tokens] = hits
         try:
-            for path in list(self.deferred):
-                if text_contains(self.text_of(path), tokens):
+            for path in hits:
+                if path in self.deferred:
                     module = self._load(path)
                     if module is not None:
                         found.append(module)

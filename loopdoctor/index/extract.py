@@ -7,6 +7,7 @@ import fnmatch
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from loopdoctor.astwalk import child_nodes
 from loopdoctor.index.facts import (
     ClassInfo,
     FixtureInfo,
@@ -40,7 +41,7 @@ def iter_own_nodes(node: ast.AST) -> Iterator[ast.AST]:
     cached: list[ast.AST] | None = getattr(node, "_ld_own", None)
     if cached is None:
         cached = []
-        stack = list(ast.iter_child_nodes(node))
+        stack = child_nodes(node)
         while stack:
             child = stack.pop()
             cached.append(child)
@@ -48,7 +49,7 @@ def iter_own_nodes(node: ast.AST) -> Iterator[ast.AST]:
                 child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
             ):
                 continue
-            stack.extend(ast.iter_child_nodes(child))
+            stack.extend(child_nodes(child))
         node._ld_own = cached  # type: ignore[attr-defined]
     return iter(cached)
 
@@ -101,6 +102,8 @@ class ModuleExtractor:
         self.python_classes = python_classes
         self.python_functions = python_functions
         self.is_package = info.path.name == "__init__.py"
+        #: False when the text has no ``yield``: then no def is a generator (skips body walks).
+        self.may_yield = True
         self.defined: set[str] = set()
 
     # -- names -------------------------------------------------------------------------------
@@ -222,7 +225,7 @@ class ModuleExtractor:
             qualname=qualname,
             node=node,
             is_async=isinstance(node, ast.AsyncFunctionDef),
-            is_generator=is_generator(node),
+            is_generator=self.may_yield and is_generator(node),
             class_name=class_info.name if class_info else None,
             params=params,
             annotations=annotations,
@@ -277,7 +280,7 @@ class ModuleExtractor:
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self.record_import(node)
             elif isinstance(node, ast.AsyncFunctionDef):
-                if not is_generator(node):
+                if not (self.may_yield and is_generator(node)):
                     names.add(node.name)
             elif isinstance(node, ast.Call):
                 func = node.func

@@ -383,8 +383,8 @@ class EngineAnalysis:
         return []
 
 
-#: Extraction records a call as an engine site when its name contains "engine" (any case).
-ENGINE_TOKENS = (b"engine", b"Engine", b"ENGINE")
+#: Extraction keeps an engine call only when it qualifies to ``create_async_engine``.
+ENGINE_TOKENS = (b"create_async_engine",)
 
 
 def all_engine_sites(project: ProjectIndex) -> list[EngineSite]:

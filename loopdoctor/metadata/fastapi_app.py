@@ -283,7 +283,7 @@ def _app_uses(project: ProjectIndex, ref: AppRef) -> Iterator[tuple[ModuleInfo, 
     else:
         scopes = [(m, m.tree) for m in project.scan(_APP_USE_TOKENS)]
     for mod, scope in scopes:
-        for node in ast.walk(scope):
+        for node in _app_use_candidates(scope):
             target: ast.Attribute | None = None
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 target = node.func
@@ -320,6 +320,28 @@ def _app_uses(project: ProjectIndex, ref: AppRef) -> Iterator[tuple[ModuleInfo, 
                     owner = owner.value
                 if _same_app(project, owner, mod, ref):
                     yield mod, node, "on_event"
+
+
+_APP_USE_ATTRS = frozenset({"on_event", "add_event_handler", "include_router", "append"})
+
+
+def _app_use_candidates(scope: ast.AST) -> list[ast.AST]:
+    """The calls and assignments of ``scope`` that ``_app_uses`` looks at, found once per
+    scope (every app of the project asks about the same modules)."""
+    found: list[ast.AST] | None = getattr(scope, "_ld_app_uses", None)
+    if found is None:
+        found = [
+            node
+            for node in ast.walk(scope)
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _APP_USE_ATTRS
+            )
+            or (isinstance(node, ast.Assign) and len(node.targets) == 1)
+        ]
+        scope._ld_app_uses = found  # type: ignore[attr-defined]
+    return found
 
 
 def _same_app(project: ProjectIndex, expr: ast.AST, mod: ModuleInfo, ref: AppRef) -> bool:
