@@ -30,6 +30,7 @@ from loopdoctor.config import PytestSettings, load_pytest_settings
 from loopdoctor.context import PARENT, FileContext
 from loopdoctor.diagnostic import FileError, Finding, Location, Severity
 from loopdoctor.incremental import Facet, Recorder, make_view
+from loopdoctor.index.extract import async_def_names
 from loopdoctor.index.facts import ModuleInfo
 from loopdoctor.index.types import TypeInference
 from loopdoctor.prefilter import Prefilter
@@ -320,48 +321,19 @@ class Checker:
     def _gated_base(self, loaded: list[Loaded]) -> None:
         """A lazy base index: every readable file named, parsed only when something reads it.
 
-        Files that may define a coroutine (``async`` in the bytes) are parsed and indexed now:
-        LD301's pre-filter and every "is this a coroutine?" test need all project async defs.
-        Everything else is parsed by the worker that checks it, and only for its syntax
-        when no active rule can fire there.
+        Nothing is parsed here: each file is parsed by the worker that checks it (only for
+        its syntax when no active rule can fire there), and files other checks read are
+        parsed on first use. The names of all ``async def``s, which LD301's pre-filter and
+        every "is this a coroutine?" test need up front, come from the text.
         """
         project = self.project
+        self._parsed = {}
         for item in loaded:
             if item.readable:
                 project.register(item.path)
                 project.texts[item.path] = _data(item)
-        self._parsed = {}
-        for item in loaded:
-            if item.source is not None and b"async" in item.source.data:
-                self._parse_now(item)
+                project.coroutine_names |= async_def_names(item.source or item.parsed.source)  # type: ignore[union-attr]
         self._install_loader()
-
-    def _parse_now(self, item: Loaded) -> ModuleInfo | None:
-        """Parse and index a read file in this process; failures land on ``item``."""
-        assert item.source is not None
-        project = self.project
-        outcome = parse_source(item.source)
-        item.source = None
-        module = None
-        if isinstance(outcome, ParsedFile):
-            try:
-                module = project.build(outcome.source, outcome.tree)
-            except RecursionError:
-                item.error = FileError(item.path, "too deeply nested to index")
-            except Exception as exc:
-                item.error = FileError(item.path, _internal("index", exc))
-        elif isinstance(outcome, Finding):
-            item.finding = outcome
-        else:
-            item.error = outcome
-        if module is None:
-            project.deferred.pop(item.path, None)
-            project.pool[item.path] = None
-            return None
-        item.parsed = self._parsed[item.path] = outcome  # type: ignore[assignment]
-        project.pool[item.path] = module
-        project.coroutine_names |= module.coroutine_def_names
-        return module
 
     def _install_loader(self) -> None:
         """Registered files are parsed on first use (from the bytes already read, if any)."""
@@ -512,12 +484,10 @@ class Checker:
             known = cache.facts(digest) if digest else None
             if known is not None:
                 item = known.loaded(path, digest)
-            else:  # new or changed: read it; index it now only if it may define coroutines
+            else:  # new or changed: read it; the check that parses it settles its facts
                 item = self._read(path)
-                if item.source is not None and b"async" in item.source.data:
-                    known = FileFacts.of(item, self._parse_now(item))
-                elif item.source is not None:  # its check parses it; its facts are kept then
-                    known = FileFacts(indexed=True)
+                if item.source is not None:
+                    known = FileFacts(indexed=True, coroutine_names=async_def_names(item.source))
                     provisional[path] = item
                 else:
                     known = FileFacts.of(item)
@@ -549,14 +519,17 @@ class Checker:
                     project.texts[item.path] = item.source.data
             fresh = self._check_many([i for i in todo if i.readable])
             self._settle(loaded, fresh)
-            for path, found in fresh.items():
-                changed = provisional.get(path)
-                if changed is not None:  # now its parse outcome is known
+            for path, changed in provisional.items():
+                if path in fresh:  # now its parse outcome is known
                     known = FileFacts.of(changed)
+                    known.coroutine_names = facts[path].coroutine_names
                     known.indexed = changed.finding is None and changed.error is None
                     cache.put_facts(changed.digest, known)
-                    if not known.indexed:
-                        continue
+                    facts[path] = known
+            state = ProjectState(self, digests, facts)  # facet digests as the next run sees them
+            for path, found in fresh.items():
+                if not facts[path].indexed:
+                    continue
                 results[path] = found
                 facets = {f: state.digest(f) for f in found.facets}
                 cache.put_result(state.result_key(path), found, facets)

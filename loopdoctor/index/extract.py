@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from loopdoctor.index.facts import (
     VarInfo,
 )
 from loopdoctor.knowledge import FIXTURE_DECORATORS, canonical
+from loopdoctor.source import SourceFile
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -52,6 +54,19 @@ def iter_own_nodes(node: ast.AST) -> Iterator[ast.AST]:
             stack.extend(child_nodes(child))
         node._ld_own = cached  # type: ignore[attr-defined]
     return iter(cached)
+
+
+#: ``async def NAME``, across spaces and line continuations (comments cannot come between).
+_ASYNC_DEF = re.compile(r"\basync(?:\s|\\)+def(?:\s|\\)+(\w+)")
+
+
+def async_def_names(source: SourceFile) -> frozenset[str]:
+    """Names of every ``async def`` in the text, without parsing: a superset of the
+    coroutine functions (it also has async generators and defs quoted in strings), which
+    is all its users need, a cheap gate before exact resolution."""
+    if b"async" not in source.data:
+        return frozenset()
+    return frozenset(_ASYNC_DEF.findall(source.text))
 
 
 def is_generator(func: FunctionNode) -> bool:
