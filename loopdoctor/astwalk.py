@@ -46,3 +46,11 @@ def preorder(tree: ast.AST, parent_attr: str) -> list[ast.AST]:
         children.reverse()
         stack.extend(children)
     return order
+
+
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """``ast.walk``'s nodes in its (breadth-first) order, without the singletons."""
+    order = [tree]
+    for node in order:  # the list grows while it is read: a queue without pops
+        order.extend(child_nodes(node))
+    return order

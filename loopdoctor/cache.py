@@ -225,6 +225,8 @@ class ProjectState:
         self._memo: dict[Facet, str] = {}
         self._settings: dict[str, str] = {}
         self._indexed_paths: list[Path] | None = None
+        self._listings: dict[str, set[str]] = {}
+        self._by_name: dict[str, str] | None = None
         self._code = _code_digest()
 
     def settings_digest(self, directory: str) -> str:
@@ -268,17 +270,20 @@ class ProjectState:
 
     def _compute(self, facet: Facet) -> str:
         kind = facet[0]
-        if kind == "file":
-            path = Path(facet[1])
-            digest = self.digests.get(path)
+        if kind == "file":  # strings, not Paths: resolution probes tens of thousands of names
+            if self._by_name is None:
+                self._by_name = {str(p): d for p, d in self.digests.items()}
+            directory, name = os.path.split(facet[1])
+            digest = self._by_name.get(facet[1])
             if digest is None:
                 try:
-                    digest = content_digest(path.read_bytes()) if path.is_file() else "-"
+                    exists = self._exists(directory, name)
+                    digest = content_digest(Path(facet[1]).read_bytes()) if exists else "-"
                 except OSError:
                     digest = "?"
             if digest == "-":  # absent: only its absence was read (no settings to look up)
                 return digest
-            return _digest(digest, self.settings_digest(str(path.parent)))
+            return _digest(digest, self.settings_digest(directory))
         if kind == "all":
             indexed = self._indexed()
             dirs = sorted({str(p.parent) for p in indexed})
@@ -314,6 +319,18 @@ class ProjectState:
             found = self.checker.project._version_for(facet[1], Path(facet[2]))
             return _digest(repr(found))
         return _digest("unknown", facet)  # never valid: a new facet kind re-checks
+
+    def _exists(self, directory: str, name: str) -> bool:
+        """A file ``name`` in ``directory``, from one listing per directory."""
+        names = self._listings.get(directory)
+        if names is None:
+            try:
+                with os.scandir(directory) as entries:
+                    names = {e.name for e in entries if e.is_file()}
+            except OSError:
+                names = set()
+            self._listings[directory] = names
+        return name in names
 
     def still_valid(self, facets: dict[Facet, str]) -> bool:
         return all(self.digest(f) == d for f, d in facets.items())

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loopdoctor.index.extract import is_test_file
 from loopdoctor.project import ProjectIndex
 from loopdoctor.rule import TEST_FILE, Rule
 
@@ -51,12 +50,7 @@ class Prefilter:
     def is_test_file(self, path: Path) -> bool:
         found = self._test_files.get(path)
         if found is None:
-            if path.name == "conftest.py":
-                found = True
-            else:
-                settings = self.project._settings_for(path.parent)
-                found = is_test_file(path, settings.python_files)
-            self._test_files[path] = found
+            found = self._test_files[path] = self.project.is_test_path(path)
         return found
 
 

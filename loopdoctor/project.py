@@ -634,7 +634,9 @@ class ProjectIndex:
         return self.asyncio_env(fixture.module).mode == "auto"
 
     # -- iteration -------------------------------------------------------------------------------
-    def scan(self, tokens: tuple[bytes, ...]) -> list[ModuleInfo]:
+    def scan(
+        self, tokens: tuple[bytes, ...], rootdir: Path | None = None, tests_only: bool = False
+    ) -> list[ModuleInfo]:
         """The checked modules whose text contains one of ``tokens``, in registration order.
 
         Whole-project analyses iterate this instead of ``modules``: ``tokens`` is what a module
@@ -642,6 +644,8 @@ class ProjectIndex:
         others are never parsed, and a cached result depends on the files that contain the
         tokens ("scan" facet) instead of on every file. Modules loaded on demand from outside
         the checked files are not scanned: the answer is the same for every file's view.
+        ``rootdir`` and ``tests_only`` (test modules and conftests) narrow the files by path
+        before any is parsed.
         """
         if self.recorder is not None:
             self.recorder.touch("scan", *(t.decode("latin-1") for t in tokens))
@@ -653,6 +657,10 @@ class ProjectIndex:
             self._scan_hits[tokens] = hits
         try:
             for path in hits:
+                if rootdir is not None and self._settings_for(path.parent).rootdir != rootdir:
+                    continue
+                if tests_only and not self.is_test_path(path):
+                    continue
                 if path in self.deferred:
                     module = self._load(path)
                     if module is not None:
@@ -660,6 +668,12 @@ class ProjectIndex:
         finally:
             self.recorder = recorder
         return found
+
+    def is_test_path(self, path: Path) -> bool:
+        """A test module or conftest, by name (as extraction decides it, without parsing)."""
+        if path.name == "conftest.py":
+            return True
+        return is_test_file(path, self._settings_for(path.parent).python_files)
 
     def text_of(self, path: Path) -> bytes:
         data = self.texts.get(path)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from loopdoctor.astwalk import child_nodes
+from loopdoctor.astwalk import child_nodes, walk
 from loopdoctor.index.facts import (
     ClassInfo,
     FixtureInfo,
@@ -291,7 +291,7 @@ class ModuleExtractor:
         """
         calls: list[ast.Call] = []
         names = self.info.coroutine_def_names
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self.record_import(node)
             elif isinstance(node, ast.AsyncFunctionDef):

@@ -294,7 +294,7 @@ class EngineUsage:
         if memo_key in self.project.memo:
             return bool(self.project.memo[memo_key])
         result = False
-        for mod in self.project.scan((b"dependency_overrides",)):
+        for mod in self.project.scan((b"dependency_overrides",), rootdir, tests_only=True):
             if mod.rootdir != rootdir or not (mod.is_test_module or mod.is_conftest):
                 continue
             for node in ast.walk(mod.tree):

@@ -86,7 +86,7 @@ def project_facts(project: ProjectIndex, mod: ModuleInfo) -> ProjectAsyncFacts:
         facts.runs_any_coroutine_test = True
     if _anyio_auto_mode(settings.raw):
         facts.anyio_auto = facts.uses_anyio_or_trio = True
-    for other in project.scan(_FACT_TOKENS):
+    for other in project.scan(_FACT_TOKENS, mod.rootdir):
         if other.rootdir != mod.rootdir:
             continue
         imported = set(other.imports.values())

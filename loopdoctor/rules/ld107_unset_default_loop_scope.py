@@ -11,7 +11,6 @@ import weakref
 from pathlib import Path
 
 from loopdoctor.diagnostic import Finding, Location, Severity
-from loopdoctor.index.extract import is_test_file
 from loopdoctor.index.facts import ModuleInfo
 from loopdoctor.project import ProjectIndex
 from loopdoctor.rule import Rule
@@ -40,14 +39,10 @@ def reporter_for(project: ProjectIndex, config: Path) -> Path:
     if config in chosen:
         return chosen[config]
     candidates = [p for p in project.deferred if project.settings(p).config_file == config]
-    tests = [p for p in candidates if is_test_path(project, p)] or candidates
+    tests = [p for p in candidates if p.name != "conftest.py" and project.is_test_path(p)]
+    tests = tests or candidates
     chosen[config] = min(tests) if tests else Path()
     return chosen[config]
-
-
-def is_test_path(project: ProjectIndex, path: Path) -> bool:
-    """A test module by name, as the index decides it (no need to parse the file)."""
-    return path.name != "conftest.py" and is_test_file(path, project.settings(path).python_files)
 
 
 def header_line(text: str, names: tuple[str, ...]) -> tuple[int, str] | None:

@@ -139,7 +139,9 @@ class MemorySqliteWithoutStaticPool(Rule):
 def _suite_modules(project: ProjectIndex, rootdir: Path) -> list[ModuleInfo]:
     return [
         m
-        for m in project.scan((b"TestClient", b"testclient", b"dependency_overrides"))
+        for m in project.scan(
+            (b"TestClient", b"testclient", b"dependency_overrides"), rootdir, tests_only=True
+        )
         if m.rootdir == rootdir and (m.is_test_module or m.is_conftest)
     ]
 

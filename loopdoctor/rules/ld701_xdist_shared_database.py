@@ -288,7 +288,8 @@ def _evidence(project: ProjectIndex, rootdir: Path, mod: ModuleInfo) -> str | No
         return "`-p xdist` in the pytest configuration"
     if uses_distribution("pytest-xdist", rootdir):
         return "pytest-xdist is a declared dependency"
-    for other in project.scan((b"worker_id", b"testrun_uid", b"PYTEST_XDIST_WORKER")):
+    tokens = (b"worker_id", b"testrun_uid", b"PYTEST_XDIST_WORKER")
+    for other in project.scan(tokens, rootdir, tests_only=True):
         if other.rootdir != rootdir or not (other.is_conftest or other.is_test_module):
             continue
         for func in other.functions.values():
