@@ -383,9 +383,10 @@ class Checker:
     # -- phase 2 ---------------------------------------------------------------------------------
     def active_rules(self, source: SourceFile) -> list[type[Rule]]:
         """Rules whose byte pre-filter the file passes (all selected ones without pre-filter)."""
-        selected = self.selection.rules_for(source.path)
+        # LD001 is reported by the parse itself: no rule object has anything to do for it.
+        selected = [r for r in self.selection.rules_for(source.path) if r.code != SYNTAX_ERROR_CODE]
         if not self.prefilter:
-            return list(selected)
+            return selected
         if self._prefilter is None:
             self._prefilter = Prefilter(self.project)
         return [r for r in selected if self._prefilter.may_fire(r, source.data, source.path)]

@@ -124,8 +124,7 @@ def test_content_change_rechecks_that_file(project: Path, select: tuple[str, ...
     test_file.write_text(test_file.read_text() + "\n\ndef test_more():\n    pass\n")
     warm, checker = _run(project, select=select)
     assert "test_other.py" in _checked(checker)
-    if select != ("ALL",):  # LD603 scans every module for route registrations
-        assert "test_users.py" not in _checked(checker)
+    assert "test_users.py" not in _checked(checker)  # whole-project scans read no test_other
     assert warm == _run(project, cache=False, select=select)[0]
 
 
@@ -256,3 +255,93 @@ def test_check_of_a_clean_file_does_not_import_libcst(tmp_path: Path) -> None:
     clean.write_text("def test_ok():\n    assert True\n")
     modules = _imported("check", str(clean), "--output-format", "json", "--no-cache")
     assert not {m for m in modules if m.split(".")[0] in ("libcst", "rich")}
+
+
+# -- cold runs parse only what a rule can fire on; scans depend on the files they scan ----------
+
+ROUTES = {
+    "pyproject.toml": FILES["pyproject.toml"],
+    "app/__init__.py": "",
+    "app/main.py": """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+
+        async def health():
+            return {"status": "ok"}
+
+
+        app.add_api_route("/health", health, methods=["GET"])
+    """,
+    "app/plain.py": """
+        def double(x):
+            return 2 * x
+    """,
+    "tests/__init__.py": "",
+    "tests/test_health.py": """
+        from app.main import health
+
+
+        async def test_health():
+            assert (await health())["status"] == "ok"
+    """,
+}
+
+
+def test_cold_run_parses_only_files_a_rule_can_fire_on(project: Path) -> None:
+    """``app/services.py`` holds the coroutine ``test_users.py`` calls: read through the index.
+    ``app/plain.py`` passes no rule's pre-filter: only its syntax is checked, never indexed."""
+    _write(project, {"app/plain.py": ROUTES["app/plain.py"], "lib/broken.py": "def f(:\n"})
+    found, checker = _run(project, cache=False)
+    assert any("LD001" in str(item) and "broken.py" in str(item) for item in found)
+    parsed = {p.name for p in checker._parsed}
+    assert "test_users.py" in parsed and "services.py" in parsed
+    assert "plain.py" not in parsed  # its syntax was checked, its tree thrown away
+    assert "plain.py" not in {p.name for p in checker.project.pool}
+    assert found == _run(project, cache=False, prefilter=False)[0]
+
+
+def test_scan_facet_follows_only_the_files_that_contain_its_tokens(tmp_path: Path) -> None:
+    """LD603 reads every ``add_api_route`` registration: editing a file without one does not
+    re-check the test; removing the registration, or adding one in a new file, does."""
+    _write(tmp_path, ROUTES)
+    cold, _ = _run(tmp_path, select=("LD603",))
+    assert [item for item in cold if "LD603" in str(item)]
+    plain = tmp_path / "app" / "plain.py"
+    plain.write_text(plain.read_text() + "\n\ndef triple(x):\n    return 3 * x\n")
+    same, checker = _run(tmp_path, select=("LD603",))
+    assert same == cold and "test_health.py" not in _checked(checker)
+
+    main = tmp_path / "app" / "main.py"
+    main.write_text(
+        main.read_text().replace('app.add_api_route("/health", health, methods=["GET"])', "")
+    )
+    gone, checker = _run(tmp_path, select=("LD603",))
+    assert "test_health.py" in _checked(checker)
+    assert not [item for item in gone if "LD603" in str(item)]
+
+    (tmp_path / "app" / "extra.py").write_text(
+        "from app.main import app, health\n\napp.add_api_route('/h', health)\n"
+    )
+    back, checker = _run(tmp_path, select=("LD603",))
+    assert "test_health.py" in _checked(checker)
+    assert [item for item in back if "LD603" in str(item)]
+    assert back == _run(tmp_path, cache=False, select=("LD603",))[0]
+
+
+def test_shared_analysis_replays_its_inputs_to_every_reader(tmp_path: Path) -> None:
+    """Two tests read one shared analysis (the routes map), computed while checking the
+    first: the second's cached result must still depend on the files the analysis read."""
+    files = dict(ROUTES)
+    files["tests/test_health_again.py"] = ROUTES["tests/test_health.py"].replace(
+        "test_health", "test_health_again"
+    )
+    _write(tmp_path, files)
+    cold, _ = _run(tmp_path, select=("LD603",), jobs=1)
+    assert sum("LD603" in str(item) for item in cold) == 2
+    main = tmp_path / "app" / "main.py"
+    main.write_text(main.read_text().replace("async def health", "def health"))
+    warm, checker = _run(tmp_path, select=("LD603",), jobs=1)
+    assert {"test_health.py", "test_health_again.py"} <= _checked(checker)
+    assert warm == _run(tmp_path, cache=False, select=("LD603",))[0]
