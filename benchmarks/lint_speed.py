@@ -8,13 +8,15 @@ into their own virtualenv (default ``/tmp/ld-bench-venv``), never into the proje
 Times, in one run on the same tree: loopdoctor cold (``--no-cache``), warm (cache, nothing
 changed) and with one file changed; ``ruff check --select ASYNC,RUF006,PT,B`` cold
 (``--no-cache``) and warm; ``flake8 --select ASYNC`` with flake8-async; ``fixit lint``. Reports
-the median wall time of ``--runs`` runs (slow peers run once unless ``--slow-runs``), the CPU
-time of the child processes, files per second and loopdoctor's ratio to each peer; prints a
-Markdown table and writes it to ``benchmarks/results.md``. Fixit can take hours on thousands
-of files: ``--fixit-files N`` runs it on the first N files of the tree and the table says so
-(its files/s is comparable, its wall time is not).
+the median wall time of ``--runs`` runs, the CPU time of the child processes, files per
+second and loopdoctor's ratio to each peer; checks that cold (default jobs), cold ``--jobs 1``
+and warm runs print identical JSON; prints a Markdown table and writes it to
+``benchmarks/results.md``. flake8-async and Fixit take many minutes on thousands of files:
+``--flake8-files N`` / ``--fixit-files N`` run them on every k-th file (N files, spread over
+the tree) and extrapolate their time per file to the whole tree; the table says so. ``0``
+runs them on the whole tree.
 
-    python benchmarks/lint_speed.py [--runs 3] [--slow-runs 1] [--fixit-files 300]
+    python benchmarks/lint_speed.py [--runs 3] [--flake8-files 400] [--fixit-files 100]
 """
 
 from __future__ import annotations
@@ -197,11 +199,16 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ld-bench")
     parser.add_argument("--venv", type=Path, default=Path("/tmp/ld-bench-venv"))
     parser.add_argument("--runs", type=int, default=3, help="runs of the fast measurements")
-    parser.add_argument("--slow-runs", type=int, default=1, help="runs of cold loopdoctor")
-    parser.add_argument("--one-runs", type=int, default=1, help="runs with one file changed")
-    parser.add_argument("--flake8-files", type=int, default=0, help="0: the whole tree")
-    parser.add_argument("--fixit-files", type=int, default=300, help="0: the whole tree")
-    parser.add_argument("--verify-serial", action="store_true", help="also run --jobs 1")
+    parser.add_argument("--slow-runs", type=int, default=3, help="runs of cold loopdoctor")
+    parser.add_argument("--one-runs", type=int, default=3, help="runs with one file changed")
+    parser.add_argument("--flake8-files", type=int, default=400, help="0: the whole tree")
+    parser.add_argument("--fixit-files", type=int, default=100, help="0: the whole tree")
+    parser.add_argument(
+        "--verify-serial",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run cold --jobs 1 and compare its output",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.md")
     args = parser.parse_args()
 

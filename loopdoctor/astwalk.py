@@ -9,7 +9,11 @@ table: the same children in the same order, about twice as fast.
 from __future__ import annotations
 
 import ast
+from collections import deque
+from collections.abc import Iterator
 
+#: The attribute that links a node to its parent (set by :func:`preorder`).
+PARENT = "_ld_parent"
 #: Fields that only ever hold operator/context singletons.
 _SINGLETON_FIELDS = frozenset({"ctx", "op", "ops"})
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -48,9 +52,10 @@ def preorder(tree: ast.AST, parent_attr: str) -> list[ast.AST]:
     return order
 
 
-def walk(tree: ast.AST) -> list[ast.AST]:
-    """``ast.walk``'s nodes in its (breadth-first) order, without the singletons."""
-    order = [tree]
-    for node in order:  # the list grows while it is read: a queue without pops
-        order.extend(child_nodes(node))
-    return order
+def walk(tree: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` (breadth-first, lazy) without the operator/context singletons."""
+    queue = deque([tree])
+    while queue:
+        node = queue.popleft()
+        queue.extend(child_nodes(node))
+        yield node

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+from loopdoctor.astwalk import PARENT
 from loopdoctor.diagnostic import Location
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
 from loopdoctor.index.types import Env, TypeInference
@@ -13,7 +14,6 @@ from loopdoctor.project import ProjectIndex
 from loopdoctor.source import SourceFile
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-PARENT = "_ld_parent"
 
 
 class FileContext:

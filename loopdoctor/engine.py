@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from loopdoctor.astwalk import preorder
+from loopdoctor.astwalk import PARENT, preorder
 from loopdoctor.cache import FileFacts, ProjectState, content_digest
 from loopdoctor.config import PytestSettings, load_pytest_settings
-from loopdoctor.context import PARENT, FileContext
+from loopdoctor.context import FileContext
 from loopdoctor.diagnostic import FileError, Finding, Location, Severity
 from loopdoctor.incremental import Facet, Recorder, make_view
 from loopdoctor.index.extract import async_def_names
@@ -561,6 +561,7 @@ def gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.freeze()  # the run's objects stay: later (and exit-time) collections skip them
         if was_enabled:
             gc.enable()
 

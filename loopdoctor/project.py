@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import walk
 from loopdoctor.config import PytestSettings, load_pytest_settings
 from loopdoctor.index.extract import ModuleExtractor, is_test_file
 from loopdoctor.index.facts import ClassInfo, FixtureInfo, FunctionInfo, Mark, ModuleInfo, VarInfo
@@ -156,6 +157,7 @@ class ProjectIndex:
         #: Bytes of the checked files, for ``scan`` (filled by the engine, read lazily else).
         self.texts: dict[Path, bytes] = {}
         self._scan_hits: dict[tuple[bytes, ...], list[Path]] = {}
+        self._probes: dict[tuple[str, Path, Path], list[tuple[str, Path, bool]]] = {}
         #: Autouse fixtures per fixture layer (a pure function of the layer: never recorded).
         self._autouse_of: dict[int, tuple[dict[str, FixtureDef], list[FixtureDef]]] = {}
 
@@ -271,24 +273,37 @@ class ProjectIndex:
         return found
 
     def _find_module_uncached(self, name: str, near: ModuleInfo) -> ModuleInfo | None:
-        # Load from disk: relative to the importing module's import root, the rootdir, rootdir/src.
-        rel = Path(*name.split("."))
-        for base in (near.package_root, near.rootdir, near.rootdir / "src"):
-            for candidate in (base / rel.with_suffix(".py"), base / rel / "__init__.py"):
-                if self.recorder is not None:
-                    self.recorder.touch("file", str(candidate.absolute()))
-                try:
-                    is_file = candidate.is_file()
-                except OSError:  # a dotted name too long for the filesystem: not a module
-                    continue
-                if is_file:
-                    loaded = self._load(candidate)
-                    if loaded is not None:
-                        return loaded
+        for facet, candidate, is_file in self._probe(name, near):
+            if self.recorder is not None:
+                self.recorder.touch("file", facet)
+            if is_file:
+                loaded = self._load(candidate)
+                if loaded is not None:
+                    return loaded
         candidates = self._by_global_name.get(name, [])
         if len(candidates) == 1 and isinstance(candidates[0], Path):
             return self._load(candidates[0])
         return candidates[0] if len(candidates) == 1 else None
+
+    def _probe(self, name: str, near: ModuleInfo) -> list[tuple[str, Path, bool]]:
+        """Where ``name`` may live on disk: relative to the importing module's import root,
+        the rootdir, rootdir/src; with whether each is a file. The filesystem does not
+        change during a run, so every view shares the answer (each still records reading it).
+        """
+        key = (name, near.package_root, near.rootdir)
+        found = self._probes.get(key)
+        if found is None:
+            found = []
+            rel = Path(*name.split("."))
+            for base in (near.package_root, near.rootdir, near.rootdir / "src"):
+                for candidate in (base / rel.with_suffix(".py"), base / rel / "__init__.py"):
+                    try:
+                        is_file = candidate.is_file()
+                    except OSError:  # a dotted name too long for the filesystem: not a module
+                        is_file = False
+                    found.append((str(candidate.absolute()), candidate, is_file))
+            self._probes[key] = found
+        return found
 
     def resolve(self, qualname: str | None, near: ModuleInfo, _depth: int = 0) -> Resolved | None:
         """Follow a qualified name through modules, re-exports and aliases to its definition."""
@@ -710,7 +725,7 @@ def text_contains(data: bytes, tokens: tuple[bytes, ...]) -> bool:
 
 
 def _getfixturevalue_names(node: ast.AST) -> Iterable[str]:
-    for child in ast.walk(node):
+    for child in walk(node):
         if (
             isinstance(child, ast.Call)
             and isinstance(child.func, ast.Attribute)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from loopdoctor.astwalk import child_nodes, walk
+from loopdoctor.astwalk import PARENT, child_nodes, walk
 from loopdoctor.index.facts import (
     ClassInfo,
     FixtureInfo,
@@ -104,6 +104,42 @@ def prefix_or_glob(name: str, patterns: Sequence[str]) -> bool:
     return False
 
 
+#: What a ``yield`` belongs to (``iter_own_nodes`` does not descend into these).
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _imports_first_walk(tree: ast.Module) -> list[ast.AST]:
+    """The nodes ``collect_imports`` needs, in ``ast.walk``'s breadth-first order.
+
+    A parsed tree carries its pre-order walk (``engine._link_parents``): nodes of one depth
+    come in the same order in both walks, so a stable sort of the few imports and calls by
+    depth gives ``ast.walk``'s order without walking the tree again.
+    """
+    order: list[ast.AST] | None = getattr(tree, "_ld_order", None)
+    if order is None:
+        return walk(tree)
+    wanted = [
+        node
+        for node in order
+        if isinstance(node, ast.Import | ast.ImportFrom | ast.AsyncFunctionDef)
+        or (isinstance(node, ast.Call) and "engine" in _last_name(node.func).lower())
+    ]
+    return sorted(wanted, key=_depth)
+
+
+def _last_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _depth(node: ast.AST) -> int:
+    depth = 0
+    while (node := getattr(node, PARENT, None)) is not None:
+        depth += 1
+    return depth
+
+
 class ModuleExtractor:
     """Builds a ModuleInfo; qualification uses only what the module itself imports or defines."""
 
@@ -119,6 +155,7 @@ class ModuleExtractor:
         self.is_package = info.path.name == "__init__.py"
         #: False when the text has no ``yield``: then no def is a generator (skips body walks).
         self.may_yield = True
+        self._generators: set[int] | None = None
         self.defined: set[str] = set()
 
     # -- names -------------------------------------------------------------------------------
@@ -240,7 +277,7 @@ class ModuleExtractor:
             qualname=qualname,
             node=node,
             is_async=isinstance(node, ast.AsyncFunctionDef),
-            is_generator=self.may_yield and is_generator(node),
+            is_generator=self.is_generator(node),
             class_name=class_info.name if class_info else None,
             params=params,
             annotations=annotations,
@@ -283,6 +320,24 @@ class ModuleExtractor:
             local = alias.asname or alias.name
             imports[local] = f"{base}.{alias.name}" if base else alias.name
 
+    def is_generator(self, func: FunctionNode) -> bool:
+        """From the module's yields up to their defs, found once (not a walk per def)."""
+        if not self.may_yield:
+            return False
+        if self._generators is None:
+            order: list[ast.AST] | None = getattr(self.info.tree, "_ld_order", None)
+            if order is None:  # a tree without parent links: walk the body
+                return is_generator(func)
+            self._generators = set()
+            for node in order:
+                if isinstance(node, ast.Yield | ast.YieldFrom):
+                    owner = getattr(node, PARENT, None)
+                    while owner is not None and not isinstance(owner, _SCOPES):
+                        owner = getattr(owner, PARENT, None)
+                    if owner is not None:
+                        self._generators.add(id(owner))
+        return id(func) in self._generators
+
     def collect_imports(self, tree: ast.Module) -> list[ast.Call]:
         """Imports anywhere in the file (function-level imports are rare and rarely shadowed).
 
@@ -291,11 +346,11 @@ class ModuleExtractor:
         """
         calls: list[ast.Call] = []
         names = self.info.coroutine_def_names
-        for node in walk(tree):
+        for node in _imports_first_walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self.record_import(node)
             elif isinstance(node, ast.AsyncFunctionDef):
-                if not (self.may_yield and is_generator(node)):
+                if not self.is_generator(node):
                     names.add(node.name)
             elif isinstance(node, ast.Call):
                 func = node.func

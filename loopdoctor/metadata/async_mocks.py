@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from loopdoctor.astwalk import walk
 from loopdoctor.index.extract import dotted
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
 from loopdoctor.knowledge import ASYNC_METHODS, ASYNC_MOCK, SYNC_MOCKS, canonical
@@ -193,7 +194,7 @@ class MockScope:
     ) -> None:
         if func is not None and scope is func.node:
             found.update(self.param_mocks(func))
-        for child in ast.walk(scope):
+        for child in walk(scope):
             if isinstance(child, ast.Assign | ast.AnnAssign):
                 targets = child.targets if isinstance(child, ast.Assign) else [child.target]
                 value = self.value_of(child.value) if child.value is not None else None

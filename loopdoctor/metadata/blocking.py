@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from loopdoctor.astwalk import walk
 from loopdoctor.context import FileContext
 from loopdoctor.index.types import Env
 from loopdoctor.knowledge import SYNC_TEST_CLIENT, canonical
@@ -66,7 +67,7 @@ class BlockingCall:
 def local_types(ctx: FileContext, func: ast.AST, env: Env) -> Env:
     """``env`` plus locals bound to ``requests.Session()``, which the shared inference lacks."""
     extra = dict(env)
-    for node in ast.walk(func):
+    for node in walk(func):
         value = None
         names: list[str] = []
         if isinstance(node, ast.Assign):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from loopdoctor.astwalk import walk
 from loopdoctor.context import FileContext
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo
@@ -169,7 +170,7 @@ def _nested_coros(scope: ast.AST) -> frozenset[str]:
             for node in iter_own_nodes(scope)
             if isinstance(node, ast.AsyncFunctionDef)
             and not node.decorator_list
-            and not any(isinstance(n, ast.Yield | ast.YieldFrom) for n in ast.walk(node))
+            and not any(isinstance(n, ast.Yield | ast.YieldFrom) for n in walk(node))
         )
         scope._ld_nested_coros = cached  # type: ignore[attr-defined]
     return cached
@@ -180,7 +181,7 @@ def name_loads(scope: ast.AST, name: str) -> list[ast.Name]:
     index: dict[str, list[ast.Name]] | None = getattr(scope, "_ld_loads", None)
     if index is None:
         index = {}
-        for node in ast.walk(scope):
+        for node in walk(scope):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 index.setdefault(node.id, []).append(node)
         scope._ld_loads = index  # type: ignore[attr-defined]

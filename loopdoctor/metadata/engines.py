@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loopdoctor.astwalk import walk
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo, VarInfo
 from loopdoctor.knowledge import (
@@ -233,7 +234,7 @@ class EngineUsage:
         return None
 
     def _expr_uses(self, expr: ast.AST, mod: ModuleInfo) -> bool:
-        for node in ast.walk(expr):
+        for node in walk(expr):
             if isinstance(node, ast.Name | ast.Attribute) and isinstance(
                 getattr(node, "ctx", None), ast.Load
             ):
@@ -297,7 +298,7 @@ class EngineUsage:
         for mod in self.project.scan((b"dependency_overrides",), rootdir, tests_only=True):
             if mod.rootdir != rootdir or not (mod.is_test_module or mod.is_conftest):
                 continue
-            for node in ast.walk(mod.tree):
+            for node in walk(mod.tree):
                 if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)):
                     continue
                 if node.value.attr != "dependency_overrides":

@@ -12,6 +12,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from loopdoctor.astwalk import walk
 from loopdoctor.index.extract import iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo, VarInfo
 from loopdoctor.knowledge import canonical
@@ -199,7 +200,7 @@ _APP_USE_TOKENS += (b"on_startup", b"on_shutdown")
 
 def _registrations_in(project: ProjectIndex, mod: ModuleInfo) -> dict[tuple[str, str], Route]:
     routes: dict[tuple[str, str], Route] = {}
-    for node in ast.walk(mod.tree):
+    for node in walk(mod.tree):
         if not (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -332,7 +333,7 @@ def _app_use_candidates(scope: ast.AST) -> list[ast.AST]:
     if found is None:
         found = [
             node
-            for node in ast.walk(scope)
+            for node in walk(scope)
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)

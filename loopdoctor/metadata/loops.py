@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from loopdoctor.astwalk import walk
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, Mark, ModuleInfo
 from loopdoctor.project import FixtureDef, ProjectIndex
@@ -143,11 +144,11 @@ def _defines_hook(mod: ModuleInfo, names: frozenset[str]) -> bool:
             continue
         if func.name != "pytest_collection_modifyitems":
             return True
-        words = {n.id for n in ast.walk(func.node) if isinstance(n, ast.Name)}
-        words |= {n.attr for n in ast.walk(func.node) if isinstance(n, ast.Attribute)}
+        words = {n.id for n in walk(func.node) if isinstance(n, ast.Name)}
+        words |= {n.attr for n in walk(func.node) if isinstance(n, ast.Attribute)}
         words |= {
             n.value
-            for n in ast.walk(func.node)
+            for n in walk(func.node)
             if isinstance(n, ast.Constant) and isinstance(n.value, str)
         }
         if any(word in w for w in words for word in _ASYNC_WORDS):
@@ -222,13 +223,13 @@ def fixture_param_marks(project: ProjectIndex, func: FunctionInfo, mod: ModuleIn
         for keyword in decorator.keywords:
             if keyword.arg != "params":
                 continue
-            for call in ast.walk(keyword.value):
+            for call in walk(keyword.value):
                 if not isinstance(call, ast.Call):
                     continue
                 for kw in call.keywords:
                     if kw.arg != "marks":
                         continue
-                    for node in ast.walk(kw.value):
+                    for node in walk(kw.value):
                         name = dotted(node) if isinstance(node, ast.Attribute) else None
                         if name and (name.startswith("pytest.mark.") or name.startswith("mark.")):
                             names.add(name.rsplit(".", 1)[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from loopdoctor.astwalk import walk
 from loopdoctor.context import FileContext
 from loopdoctor.knowledge import ASYNC_MOCK, SYNC_MOCKS, canonical
 
@@ -68,7 +69,7 @@ def awaitable_producer(ctx: FileContext, expr: ast.AST) -> bool:
     if isinstance(expr, ast.Name):
         for scope in ctx.ancestors(expr):
             if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
-                for node in ast.walk(scope):
+                for node in walk(scope):
                     if isinstance(node, ast.AsyncFunctionDef) and node.name == expr.id:
                         return True
     return False

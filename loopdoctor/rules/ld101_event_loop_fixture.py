@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import walk
 from loopdoctor.context import FileContext
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.rule import Rule
@@ -70,11 +71,11 @@ class EventLoopFixture(Rule):
 
     def requested(self, fixture: ast.AST) -> bool:
         """A parameter, ``usefixtures("event_loop")`` or ``getfixturevalue`` anywhere indexed."""
-        own = {id(n) for d in getattr(fixture, "decorator_list", []) for n in ast.walk(d)}
+        own = {id(n) for d in getattr(fixture, "decorator_list", []) for n in walk(d)}
         for mod in self.ctx.project.scan((b"event_loop",)):
             if any("event_loop" in f.params for f in mod.functions.values()):
                 return True
-            for node in ast.walk(mod.tree):
+            for node in walk(mod.tree):
                 if (
                     isinstance(node, ast.Constant)
                     and node.value == "event_loop"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from loopdoctor.astwalk import walk
 from loopdoctor.context import FileContext
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import dotted
@@ -170,7 +171,7 @@ def _runs_in_a_thread(inner: ast.AST | None, outer: ast.AST) -> bool:
     """``inner`` is a def nested in ``outer`` that ``outer`` hands to a thread to run."""
     if inner is None or inner is outer or not isinstance(inner, ast.FunctionDef):
         return False
-    for node in ast.walk(outer):
+    for node in walk(outer):
         if not isinstance(node, ast.Call):
             continue
         callee = dotted(node.func) or ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import Related, Severity
 from loopdoctor.index.extract import iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo
@@ -246,7 +247,7 @@ def _asgi_client(
     for param in fixture.func.params:
         helper = (by_name or {}).get(param)
         if helper is not None and helper.fixture is not fixture:
-            nodes.extend(ast.walk(helper.fixture.func.node))
+            nodes.extend(walk(helper.fixture.func.node))
     for node in nodes:
         if isinstance(node, ast.Call):
             for keyword in node.keywords:

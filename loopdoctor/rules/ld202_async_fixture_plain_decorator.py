@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.metadata.loops import anyio_or_trio_project, has_fixture_hook
 from loopdoctor.rule import Rule
@@ -87,7 +88,7 @@ class AsyncFixturePlainDecorator(Rule):
 
 def _binds_or_reads(tree: ast.AST, name: str) -> bool:
     """``name`` is read, assigned, a parameter, a def/class, an import or an ``except`` target."""
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if (
             (isinstance(node, ast.Name) and node.id == name)
             or (isinstance(node, ast.arg) and node.arg == name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo
@@ -79,14 +80,14 @@ class UnclosedFixtureResource(Rule):
             after = body[index + 1 :]
             if isinstance(value, ast.Call):
                 created: ast.AST | None = value
-                if any(_closes_something(n) for s in after for n in ast.walk(s)):
+                if any(_closes_something(n) for s in after for n in walk(s)):
                     continue
             elif isinstance(value, ast.Name) and value.id not in func.params:
                 created, in_with = _binding(value.id, own)
                 if created is None or in_with:
                     continue
                 if any(
-                    isinstance(n, ast.Name) and n.id == value.id for s in after for n in ast.walk(s)
+                    isinstance(n, ast.Name) and n.id == value.id for s in after for n in walk(s)
                 ):
                     continue
             else:
@@ -153,7 +154,7 @@ def _closed_by_consumer(functions: Iterable[FunctionInfo], name: str) -> bool:
     for func in functions:
         if func.fixture is None or name not in func.params:
             continue
-        for node in ast.walk(func.node):
+        for node in walk(func.node):
             if isinstance(node, ast.With | ast.AsyncWith) and any(
                 isinstance(item.context_expr, ast.Name) and item.context_expr.id == name
                 for item in node.items

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.extract import iter_own_nodes
 from loopdoctor.knowledge import canonical
@@ -118,7 +119,7 @@ class DanglingTask(Rule):
         scope = self.ctx.enclosing_def(assign)
         if scope is None:
             return True
-        for node in ast.walk(scope):
+        for node in walk(scope):
             if (
                 isinstance(node, ast.Name)
                 and node.id == name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo
@@ -165,7 +166,7 @@ class SyncMockForAsync(Rule):
         scope = self.ctx.enclosing_def(node)
         if scope is None:
             return False
-        for stmt in ast.walk(scope):
+        for stmt in walk(scope):
             if not isinstance(stmt, ast.Assign):
                 continue
             for target in stmt.targets:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
 from loopdoctor.knowledge import ASYNC_FUNCTIONS, ASYNC_METHODS, ASYNC_MOCK, canonical
@@ -121,7 +122,7 @@ class AsyncMockForSync(Rule):
         returns = func.node.returns
         if returns is not None and any(hint in ast.unparse(returns) for hint in _AWAITABLE_HINTS):
             return True
-        for node in ast.walk(func.node):
+        for node in walk(func.node):
             if not (isinstance(node, ast.Return) and isinstance(node.value, ast.Call)):
                 continue
             qualname = canonical(self.ctx.project.qualify(node.value.func, mod))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.extract import dotted
 from loopdoctor.metadata.async_mocks import ASYNC, MockScope, MockValue
@@ -84,7 +85,7 @@ class CalledNotAwaitedAssert(Rule):
         scope = self.ctx.enclosing_def(node)
         if scope is None:
             return False
-        for child in ast.walk(scope):
+        for child in walk(scope):
             if (
                 isinstance(child, ast.Attribute)
                 and child.attr.startswith(AWAIT_CHECKS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
@@ -113,7 +114,7 @@ class EngineNotDisposed(Rule):
         """The body (nested defs included) disposes something or registers a teardown."""
         mod = mod or self.ctx.module
         project = self.ctx.project
-        for child in ast.walk(node):
+        for child in walk(node):
             if not isinstance(child, ast.Call):
                 continue
             func = child.func
@@ -187,7 +188,7 @@ def _sync_memory_sqlite(project: ProjectIndex, call: ast.Call, mod: ModuleInfo) 
 
 
 def _mentions(call: ast.Call, names: set[str]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(call))
+    return any(isinstance(n, ast.Name) and n.id in names for n in walk(call))
 
 
 def _engine_vars(
@@ -235,7 +236,7 @@ def _holders(
 
 
 def _disposes_param(fixture: FixtureDef, param: str) -> bool:
-    for node in ast.walk(fixture.func.node):
+    for node in walk(fixture.func.node):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

@@ -11,6 +11,7 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
 from loopdoctor.knowledge import SYNC_TEST_CLIENT, canonical
@@ -157,7 +158,7 @@ def _suite_facts(
     clients: list[tuple[ModuleInfo, ast.Call]] = []
     overrides = False
     for mod in _suite_modules(project, rootdir):
-        for node in ast.walk(mod.tree):
+        for node in walk(mod.tree):
             if isinstance(node, ast.Call):
                 if canonical(project.qualify(node.func, mod)) == SYNC_TEST_CLIENT:
                     clients.append((mod, node))
@@ -201,7 +202,7 @@ def _test_client_driving(
     while owner is not None and not isinstance(owner, ast.FunctionDef | ast.AsyncFunctionDef):
         owner = getattr(owner, "_ld_parent", None)
     for client_mod, client_call in clients:
-        if owner is not None and any(n is client_call for n in ast.walk(owner)):
+        if owner is not None and any(n is client_call for n in walk(owner)):
             return client_mod, client_call
     test = _plain_test(mod, owner)
     if test is not None:
@@ -209,7 +210,7 @@ def _test_client_driving(
         # its fixtures; a test with no client fixture uses the engine in its own thread.
         for use in project.closure(test, mod):
             for client_mod, client_call in clients:
-                if any(n is client_call for n in ast.walk(use.fixture.func.node)):
+                if any(n is client_call for n in walk(use.fixture.func.node)):
                     return client_mod, client_call
         return None
     if owner is None and (mod.is_test_module or mod.is_conftest):

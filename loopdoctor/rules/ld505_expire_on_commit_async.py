@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.metadata.sessions import has_star_kwargs, kwarg, session_construct_kind
@@ -75,8 +76,7 @@ class ExpireOnCommitAsync(Rule):
         if owner is None or info is None or not info.is_test:
             return False
         return not any(
-            isinstance(n, ast.Attribute) and n.attr in ("commit", "begin")
-            for n in ast.walk(info.node)
+            isinstance(n, ast.Attribute) and n.attr in ("commit", "begin") for n in walk(info.node)
         )
 
     def configured_later(self, node: ast.Call) -> bool:
@@ -85,7 +85,7 @@ class ExpireOnCommitAsync(Rule):
         if not isinstance(parent, ast.Assign):
             return False
         names = {dotted(t) for t in parent.targets}
-        for other in ast.walk(self.ctx.module.tree):
+        for other in walk(self.ctx.module.tree):
             if (
                 isinstance(other, ast.Call)
                 and isinstance(other.func, ast.Attribute)
@@ -185,7 +185,7 @@ class ExpireOnCommitAsync(Rule):
 
 
 def _mentions(expr: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+    return any(isinstance(n, ast.Name) and n.id == name for n in walk(expr))
 
 
 def _is_name(expr: ast.AST, name: str) -> bool:

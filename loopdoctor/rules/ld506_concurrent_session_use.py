@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.knowledge import ASYNC_SESSION, canonical
@@ -109,7 +110,7 @@ class ConcurrentSessionUse(Rule):
     def used(self, expr: ast.AST, sessions: set[str]) -> set[str]:
         """Sessions a concurrent unit of work touches: receiver or argument of its call."""
         found: set[str] = set()
-        for sub in ast.walk(expr):
+        for sub in walk(expr):
             if isinstance(sub, ast.Name) and sub.id in sessions and isinstance(sub.ctx, ast.Load):
                 found.add(sub.id)
         return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
@@ -210,7 +211,7 @@ class DependencyOverrideLeak(Rule):
 
 
 def _assigned_value(scope: ast.AST, name: str) -> ast.AST | None:
-    for node in ast.walk(scope):
+    for node in walk(scope):
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == name for t in node.targets
         ):
@@ -269,7 +270,7 @@ def _is_cleanup(node: ast.AST, scope: ast.AST | None = None) -> bool:
 
 
 def _has_cleanup(func: ast.AST) -> bool:
-    return any(_is_cleanup(node, func) for node in ast.walk(func))
+    return any(_is_cleanup(node, func) for node in walk(func))
 
 
 def _is_saved_copy(scope: ast.AST, call: ast.Call) -> bool:
@@ -278,19 +279,19 @@ def _is_saved_copy(scope: ast.AST, call: ast.Call) -> bool:
         return False
     value = _assigned_value(scope, call.args[0].id)
     return value is not None and any(
-        isinstance(n, ast.Attribute) and n.attr == OVERRIDES for n in ast.walk(value)
+        isinstance(n, ast.Attribute) and n.attr == OVERRIDES for n in walk(value)
     )
 
 
 def _cleans_after(func: ast.AST, override: ast.AST) -> bool:
     """A cleanup later in the same def (after the yield, at the end, or in ``finally``)."""
     start = (getattr(override, "lineno", 0), getattr(override, "col_offset", 0))
-    for node in ast.walk(func):
+    for node in walk(func):
         if not _is_cleanup(node, func):
             continue
         if (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)) > start:
             return True
-    for node in ast.walk(func):
+    for node in walk(func):
         if isinstance(node, ast.Try) and any(_has_cleanup(s) for s in node.finalbody):
             return True
     return False

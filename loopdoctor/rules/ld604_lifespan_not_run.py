@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import FixSafety, Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
@@ -125,7 +126,7 @@ class LifespanNotRun(Rule):
     def runs_lifespan(
         self, project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo, lifespan: Lifespan
     ) -> bool:
-        for node in ast.walk(func.node):
+        for node in walk(func.node):
             if isinstance(node, ast.Attribute) and node.attr in _LIFESPAN_ATTRS:
                 return True
             if isinstance(node, ast.Call):
@@ -159,7 +160,7 @@ class LifespanNotRun(Rule):
             name = dotted(parent.targets[0])
             scope = self.ctx.enclosing_def(node)
             if name is not None and scope is not None:
-                for child in ast.walk(scope):
+                for child in walk(scope):
                     if isinstance(child, ast.Call) and any(
                         k.arg == "transport" and dotted(k.value) == name for k in child.keywords
                     ):

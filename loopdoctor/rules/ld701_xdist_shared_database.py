@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from loopdoctor.astwalk import walk
 from loopdoctor.diagnostic import Severity
 from loopdoctor.index.extract import dotted, iter_own_nodes
 from loopdoctor.index.facts import FunctionInfo, ModuleInfo
@@ -148,7 +149,7 @@ class XdistSharedDatabase(Rule):
 
     def shared_url(self, expr: ast.AST, params: set[str]) -> str | None:
         """A statically known, shared (not per-process) database URL, else None."""
-        if any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(expr)):
+        if any(isinstance(n, ast.Name) and n.id in params for n in walk(expr)):
             return None  # comes from another fixture: judged there
         if self.expr_depends_on_worker(expr):
             return None
@@ -183,7 +184,7 @@ class XdistSharedDatabase(Rule):
         if depth > 3:
             return False
         project, mod = self.ctx.project, self.ctx.module
-        for node in ast.walk(expr):
+        for node in walk(expr):
             if isinstance(node, ast.Name | ast.Attribute) and dotted(node):
                 found = project.resolve_expr(node, mod)
                 if found is not None and found.kind == "variable":
@@ -228,7 +229,7 @@ class XdistSharedDatabase(Rule):
 
 
 def _mentions_worker(node: ast.AST) -> bool:
-    for sub in ast.walk(node):
+    for sub in walk(node):
         text = None
         if isinstance(sub, ast.Name):
             text = sub.id
@@ -295,7 +296,7 @@ def _evidence(project: ProjectIndex, rootdir: Path, mod: ModuleInfo) -> str | No
         for func in other.functions.values():
             if "worker_id" in func.params or "testrun_uid" in func.params:
                 return f"`{func.name}` requests `worker_id` ({other.path.name})"
-        for node in ast.walk(other.tree):
+        for node in walk(other.tree):
             if isinstance(node, ast.Constant) and node.value == "PYTEST_XDIST_WORKER":
                 return f"`PYTEST_XDIST_WORKER` is read in {other.path.name}"
     return None
