@@ -284,6 +284,19 @@ def main() -> None:
         tree,
         args.runs,
     )
+    concise = [*ruff, "--output-format", "concise"]
+    ruff_cold_concise = measure(
+        Timing("ruff", "cold (--no-cache), --output-format concise", count),
+        [*concise, "--no-cache"],
+        tree,
+        args.runs,
+    )
+    ruff_warm_concise = measure(
+        Timing("ruff", "warm (cache), --output-format concise", count),
+        [*concise, "--cache-dir", str(cache_dir)],
+        tree,
+        args.runs,
+    )
     flake8_files = files if not args.flake8_files else files[:: max(1, count // args.flake8_files)]
     flake8 = measure(
         Timing("flake8 + flake8-async", _sample("--select ASYNC", flake8_files, count), count),
@@ -300,7 +313,7 @@ def main() -> None:
         tree,
         1,
     )
-    results += [ruff_cold, ruff_warm, flake8, fixit]
+    results += [ruff_cold, ruff_warm, ruff_cold_concise, ruff_warm_concise, flake8, fixit]
 
     same = payloads["cold"] == payloads["warm"]
     checked = "`--no-cache` (default jobs) = warm cache"
@@ -316,6 +329,7 @@ def main() -> None:
         same = same and payloads["serial"] == payloads["cold"]
         checked = "`--no-cache --jobs 1` = `--no-cache` (default jobs) = warm cache"
     table = render(results, ld_cold, ld_warm, ld_one, ruff_cold, ruff_warm, flake8, fixit)
+    table += render_concise(ld_cold, ld_warm, ld_one, ruff_cold_concise, ruff_warm_concise)
     table += (
         f"\nOutput identical ({checked}): {'yes' if same else 'NO'}; "
         f"{len(payloads['cold']['findings'])} findings, "
@@ -378,6 +392,29 @@ def render(results: list[Timing], ld_cold, ld_warm, ld_one, ruff_cold, ruff_warm
         f"{ratio(ld_one.cpu, ruff_warm.cpu)} | <= 10x |",
     ]
     return "\n".join(lines) + "\n"
+
+
+def render_concise(ld_cold, ld_warm, ld_one, ruff_cold, ruff_warm) -> str:
+    """The same ratios against ruff printing one line per diagnostic: with the default
+    (full) format most of ruff's time goes to rendering code frames for its diagnostics."""
+
+    def ratio(a: float, b: float) -> str:
+        return f"{a / b:.2f}x" if b else "n/a"
+
+    return "\n".join(
+        [
+            "",
+            "| ratio (loopdoctor / ruff --output-format concise) | wall | CPU | target |",
+            "|---|---:|---:|---|",
+            f"| cold / ruff cold | {ratio(ld_cold.wall, ruff_cold.wall)} | "
+            f"{ratio(ld_cold.cpu, ruff_cold.cpu)} | <= 10x |",
+            f"| warm / ruff warm | {ratio(ld_warm.wall, ruff_warm.wall)} | "
+            f"{ratio(ld_warm.cpu, ruff_warm.cpu)} | <= 5x |",
+            f"| one changed / ruff warm | {ratio(ld_one.wall, ruff_warm.wall)} | "
+            f"{ratio(ld_one.cpu, ruff_warm.cpu)} | <= 10x |",
+            "",
+        ]
+    )
 
 
 if __name__ == "__main__":
