@@ -28,13 +28,11 @@ def can_fork() -> bool:
 
 
 def check_in_workers(checker: Checker, items: list[Loaded], jobs: int) -> dict[Path, FileResult]:
-    """Check ``items`` in ``jobs`` processes; big files are dealt first for an even spread."""
+    """Check ``items`` in ``jobs`` processes, in runs of neighbouring files."""
     global _STATE
     if not can_fork():
         return {item.path: checker.work_one(item) for item in items}
-    order = sorted(range(len(items)), key=lambda i: -_size(items[i]))
-    parts = max(1, min(len(items), jobs * 8))
-    chunks = [order[k::parts] for k in range(parts)]
+    chunks = _neighbour_chunks(items, max(1, min(len(items), jobs * 24)))
     _STATE = (checker, items)
     results: dict[Path, FileResult] = {}
     try:
@@ -45,6 +43,27 @@ def check_in_workers(checker: Checker, items: list[Loaded], jobs: int) -> dict[P
     finally:
         _STATE = None
     return {item.path: results[item.path] for item in items if item.path in results}
+
+
+def _neighbour_chunks(items: list[Loaded], parts: int) -> list[list[int]]:
+    """``parts`` runs of neighbouring files (by path) of about equal bytes, biggest first.
+
+    Neighbours share conftests and the modules they import: a worker that checks a whole
+    directory parses those once, where dealing files round-robin made both workers parse
+    most of them. Biggest runs first, so no large one is left for the end.
+    """
+    order = sorted(range(len(items)), key=lambda i: str(items[i].path))
+    total = sum(_size(items[i]) for i in order) or 1
+    share = total / parts
+    chunks: list[list[int]] = [[]]
+    filled = 0
+    for i in order:
+        if filled >= share and len(chunks) < parts:
+            chunks.append([])
+            filled = 0
+        chunks[-1].append(i)
+        filled += _size(items[i])
+    return sorted(chunks, key=lambda c: -sum(_size(items[i]) for i in c))
 
 
 def _size(item: Loaded) -> int:
