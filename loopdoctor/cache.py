@@ -306,6 +306,10 @@ class ProjectState:
                 [(str(p), self.digests.get(p)) for p in hits],
                 sorted({self.settings_digest(str(p.parent)) for p in hits}),
             )
+        if kind == "layout":  # which files there are, and the pytest settings of each
+            indexed = self._indexed()
+            dirs = sorted({str(p.parent) for p in indexed})
+            return _digest([str(p) for p in indexed], [self.settings_digest(d) for d in dirs])
         if kind == "paths":
             return _digest([str(p) for p in self._indexed()])
         if kind == "coro":

@@ -401,7 +401,8 @@ class Checker:
             self.skipped += 1
             outcome = parse_source(source, syntax_only=True)
             failed = None if isinstance(outcome, ParsedFile) else outcome
-            return FileResult([], [], outcome=failed, parsed_now=True)
+            gate = self.gate_facets(item.path)
+            return FileResult([], [], gate, outcome=failed, parsed_now=True)
         outcome = self._parsed.get(item.path) or parse_source(source)  # maybe loaded already
         if not isinstance(outcome, ParsedFile):
             return FileResult([], [], outcome=outcome, parsed_now=True)
@@ -418,9 +419,10 @@ class Checker:
         assert item.parsed is not None
         self.checked_paths.append(item.path)
         rule_classes = self.active_rules(item.parsed.source)
+        gate = self.gate_facets(item.path)
         if not rule_classes:
             self.skipped += 1
-            return FileResult([], [])
+            return FileResult([], [], gate)
         if any(_visits(r) for r in rule_classes):
             self.walked += 1
         else:  # only rules that decide in finish(): no traversal
@@ -430,9 +432,18 @@ class Checker:
         module = view.module(item.path)
         recorder.facets.clear()  # the file itself is keyed by its own digest
         if module is None:
-            return FileResult([], [])
+            return FileResult([], [], gate)
         findings, errors = self.check_file(item.parsed, module, view, rule_classes)
-        return FileResult(findings, errors, frozenset(recorder.facets))
+        return FileResult(findings, errors, gate | recorder.facets)
+
+    def gate_facets(self, path: Path) -> frozenset[Facet]:
+        """What the pre-filter read of the project to decide which rules run on ``path``:
+        a cached result, even an empty one, stays valid only while that is unchanged."""
+        facets: set[Facet] = set()
+        if self.prefilter:
+            for rule in self.selection.rules_for(path):
+                facets.update(rule.prefilter_facets)
+        return frozenset(facets)
 
     def check_file(
         self,

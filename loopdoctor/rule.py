@@ -43,6 +43,9 @@ class Rule:
     #: Further conditions, all of which must hold: each is a tuple of alternatives, a byte
     #: string the file must contain or ``TEST_FILE`` (a test module or conftest by its name).
     requires: ClassVar[tuple[tuple[bytes | str, ...], ...]] = ()
+    #: What ``index_tokens``/``applies_to`` read of the project, as cache facets
+    #: (``loopdoctor.incremental``): ("coro",) for the names of all ``async def``s.
+    prefilter_facets: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx

@@ -345,3 +345,17 @@ def test_shared_analysis_replays_its_inputs_to_every_reader(tmp_path: Path) -> N
     warm, checker = _run(tmp_path, select=("LD603",), jobs=1)
     assert {"test_health.py", "test_health_again.py"} <= _checked(checker)
     assert warm == _run(tmp_path, cache=False, select=("LD603",))[0]
+
+
+def test_new_async_def_elsewhere_invalidates_files_the_prefilter_skipped(project: Path) -> None:
+    """``plain`` is no coroutine, so no rule's pre-filter lets ``app/use.py`` through and its
+    cached result is empty; when ``plain`` becomes ``async def`` that result is stale."""
+    _write(project, {"app/use.py": "from app.services import plain\n\n\ndef go():\n    plain(1)\n"})
+    cold, _ = _run(project)
+    assert not any("use.py" in str(item) for item in cold)
+    services = project / "app" / "services.py"
+    services.write_text(services.read_text().replace("def plain", "async def plain"))
+    warm, checker = _run(project)
+    assert "use.py" in _checked(checker)
+    assert any("LD301" in str(item) and "use.py" in str(item) for item in warm)
+    assert warm == _run(project, cache=False)[0]

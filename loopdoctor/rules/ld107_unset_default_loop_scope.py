@@ -73,6 +73,9 @@ class UnsetDefaultLoopScope(Rule):
         "`asyncio_default_fixture_loop_scope`."
     )
 
+    #: The reporter is chosen among the checked files, by their config files.
+    prefilter_facets = (("layout",),)
+
     @classmethod
     def applies_to(cls, path: Path, project: ProjectIndex) -> bool:
         """Only the one reporting module per config file can get the finding."""

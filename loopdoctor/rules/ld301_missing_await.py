@@ -39,6 +39,8 @@ class MissingAwait(Rule):
     severity = Severity.ERROR
     summary = "A call to a coroutine function whose result is never awaited: the body never runs."
 
+    prefilter_facets = (("coro",),)
+
     @classmethod
     def index_tokens(cls, project: ProjectIndex) -> tuple[bytes, ...]:
         """The callee's name must appear in the file: a project coroutine or a known async API."""

@@ -24,6 +24,8 @@ class AssertCoroutine(Rule):
     tokens = (b"assert",)
     requires = ((b"assert",),)
 
+    prefilter_facets = (("coro",),)
+
     @classmethod
     def index_tokens(cls, project: ProjectIndex) -> tuple[bytes, ...]:
         """The asserted call's name must appear: a project coroutine or a known async API."""
