@@ -397,7 +397,8 @@ class Checker:
         source = item.source
         if item.parsed is not None or source is None:
             return self.check_one(item)
-        if not self.active_rules(source):
+        rule_classes = self.active_rules(source)
+        if not rule_classes:
             self.skipped += 1
             outcome = parse_source(source, syntax_only=True)
             failed = None if isinstance(outcome, ParsedFile) else outcome
@@ -407,18 +408,19 @@ class Checker:
         if not isinstance(outcome, ParsedFile):
             return FileResult([], [], outcome=outcome, parsed_now=True)
         self._parsed[item.path] = outcome
-        result = self.check_one(Loaded(item.path, item.digest, parsed=outcome))
+        result = self.check_one(Loaded(item.path, item.digest, parsed=outcome), rule_classes)
         error = self._index_errors.get(item.path)
         if error is not None:
             result.outcome = error
         result.parsed_now = True
         return result
 
-    def check_one(self, item: Loaded) -> FileResult:
+    def check_one(self, item: Loaded, rule_classes: list[type[Rule]] | None = None) -> FileResult:
         """Check one indexed file against its own recording view of the index."""
         assert item.parsed is not None
         self.checked_paths.append(item.path)
-        rule_classes = self.active_rules(item.parsed.source)
+        if rule_classes is None:
+            rule_classes = self.active_rules(item.parsed.source)
         gate = self.gate_facets(item.path)
         if not rule_classes:
             self.skipped += 1

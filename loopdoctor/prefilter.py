@@ -12,6 +12,7 @@ is neither walked nor, in a cold run, indexed: only its syntax is checked (LD001
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from loopdoctor.project import ProjectIndex
@@ -24,7 +25,10 @@ class Prefilter:
     def __init__(self, project: ProjectIndex) -> None:
         self.project = project
         self._tokens: dict[type[Rule], tuple[bytes, ...] | None] = {}
+        #: Index tokens that are all identifiers, as a set: matched against a file's words.
+        self._names: dict[type[Rule], frozenset[bytes] | None] = {}
         self._test_files: dict[Path, bool] = {}
+        self._words_of: tuple[bytes, frozenset[bytes]] | None = None
 
     def tokens(self, rule: type[Rule]) -> tuple[bytes, ...] | None:
         """The rule's tokens; None means the rule may fire anywhere."""
@@ -33,10 +37,31 @@ class Prefilter:
             self._tokens[rule] = tuple(rule.tokens) or None if dynamic is None else tuple(dynamic)
         return self._tokens[rule]
 
+    def names(self, rule: type[Rule]) -> frozenset[bytes] | None:
+        """Thousands of coroutine names: one set lookup per word of the file, not a search
+        of the whole file per name (a file that names none of them paid for every one)."""
+        if rule not in self._names:
+            dynamic = rule.index_tokens(self.project)
+            names = frozenset(dynamic) if dynamic is not None else None
+            if names is not None and not all(_WORD.fullmatch(n) for n in names):
+                names = None
+            self._names[rule] = names
+        return self._names[rule]
+
+    def words(self, data: bytes) -> frozenset[bytes]:
+        if self._words_of is None or self._words_of[0] is not data:
+            self._words_of = (data, frozenset(_WORD.findall(data)))
+        return self._words_of[1]
+
     def may_fire(self, rule: type[Rule], data: bytes, path: Path | None = None) -> bool:
-        tokens = self.tokens(rule)
-        if tokens is not None and not any(token in data for token in tokens):
-            return False
+        names = self.names(rule)
+        if names is not None:
+            if names.isdisjoint(self.words(data)):
+                return False
+        else:
+            tokens = self.tokens(rule)
+            if tokens is not None and not any(token in data for token in tokens):
+                return False
         for alternatives in rule.requires:
             if not any(self._holds(atom, data, path) for atom in alternatives):
                 return False
@@ -52,6 +77,10 @@ class Prefilter:
         if found is None:
             found = self._test_files[path] = self.project.is_test_path(path)
         return found
+
+
+#: An identifier in UTF-8 source: ASCII word characters and any non-ASCII byte.
+_WORD = re.compile(rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*")
 
 
 def coroutine_call_tokens(project: ProjectIndex) -> tuple[bytes, ...]:
