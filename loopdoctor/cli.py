@@ -127,7 +127,7 @@ def check(
 ) -> None:
     """Check PATHS (default: the current directory) for async test-suite pitfalls."""
     from loopdoctor.config import ConfigError, load_lint_settings
-    from loopdoctor.discovery import MissingPathError, discover
+    from loopdoctor.discovery import MissingPathError, discover, project_context
     from loopdoctor.engine import Checker
     from loopdoctor.selection import Selection
 
@@ -172,9 +172,17 @@ def check(
                 from loopdoctor.cache import ResultCache, default_cache_dir
 
                 cache = ResultCache(default_cache_dir(settings.project_root))
+            checked = discovered.files + ([stdin[0]] if stdin else [])
             result = Checker(selection, cache=cache, jobs=jobs).check(
-                discovered.files + ([stdin[0]] if stdin else []),
+                checked,
                 overlay={stdin[0]: stdin[1]} if stdin else None,
+                context=project_context(
+                    targets,
+                    checked,
+                    settings.project_root,
+                    settings.exclude or None,
+                    settings.extend_exclude,
+                ),
             )
     except ConfigError as exc:
         _fail(str(exc))

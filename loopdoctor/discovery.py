@@ -455,3 +455,39 @@ def discover(
     files = sorted({Path(p) for p in walker.files.values()})
     errors = [DiscoveryError(Path(p), r) for p, r in sorted(walker.errors.items())]
     return Discovered(files=files, errors=errors)
+
+
+#: Files that mark a directory as a project root (where a context walk may start).
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "pytest.ini", ".git")
+#: Above this many files, the rest of the project is not read as context.
+MAX_CONTEXT_FILES = 50_000
+
+
+def project_context(
+    targets: Sequence[Path],
+    checked: Sequence[Path],
+    root: Path,
+    exclude: Sequence[str] | None = None,
+    extend_exclude: Sequence[str] = (),
+) -> list[Path]:
+    """The project's other Python files, when only part of it is checked (a pre-commit hook
+    passes the changed files): the index reads them as a run over the project would.
+
+    Only under a recognisable project root (a config file or ``.git``) that holds every
+    checked file, with the same excludes; nothing when a target is the root itself.
+    """
+    root = Path(os.path.abspath(root))
+    if not checked or not any((root / marker).exists() for marker in PROJECT_MARKERS):
+        return []
+    if any(Path(os.path.abspath(t)) == root for t in targets):
+        return []  # the whole project is checked already
+    if not all(Path(os.path.abspath(p)).is_relative_to(root) for p in checked):
+        return []
+    try:
+        found = discover([root], exclude=exclude, extend_exclude=extend_exclude, root=root).files
+    except (OSError, MissingPathError):
+        return []
+    if len(found) > MAX_CONTEXT_FILES:
+        return []
+    own = {Path(os.path.abspath(p)) for p in checked}
+    return [p for p in found if p not in own]

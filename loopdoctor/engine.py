@@ -221,14 +221,26 @@ class Checker:
         self.skipped = 0
         #: Files this process checked (not answered from the cache), in order.
         self.checked_paths: list[Path] = []
+        self.context: list[Path] = []
 
     # -- the run ---------------------------------------------------------------------------------
     def check(
-        self, paths: Iterable[Path], overlay: Mapping[Path, bytes] | None = None
+        self,
+        paths: Iterable[Path],
+        overlay: Mapping[Path, bytes] | None = None,
+        context: Iterable[Path] = (),
     ) -> CheckResult:
-        """Check ``paths``; ``overlay`` maps a path to the text to check instead of the file's."""
+        """Check ``paths``; ``overlay`` maps a path to the text to check instead of the file's.
+
+        ``context``: the project's other files. They are never checked or reported, but the
+        index knows them as it would in a run over the whole project (their coroutines,
+        route registrations, engines...), so checking a few files (a pre-commit hook passes
+        only the changed ones) gives those files the findings a full run gives them.
+        """
         started = time.perf_counter()
         files = list(paths)
+        checked = set(files)
+        self.context = [p for p in context if p not in checked]
         with gc_paused():
             if self.cache is not None and not overlay:
                 outcome = self._check_cached(files)
@@ -299,9 +311,14 @@ class Checker:
     ) -> tuple[list[Loaded], dict[Path, FileResult]]:
         if overlay:  # --fix/--diff re-checks a few files in memory: the full index
             loaded = [self._load(p, overlay.get(p)) for p in files]
-            return loaded, self._check_many(self._build_base(loaded))
+            indexed = self._build_base(loaded)
+            for item in (self._read(p) for p in self.context):
+                if item.source is not None:
+                    self.project.register(item.path)
+                    self.project.coroutine_names |= async_def_names(item.source)
+            return loaded, self._check_many(indexed)
         loaded = [self._read(p) for p in files]
-        self._gated_base(loaded)
+        self._gated_base(_in_path_order(loaded + [self._read(p) for p in self.context]))
         results = self._check_many([item for item in loaded if item.readable])
         self._settle(loaded, results)
         return loaded, results
@@ -488,7 +505,7 @@ class Checker:
         cache = self.cache
         assert cache is not None
         project = self.project
-        digests = cache.digests(files)
+        digests = cache.digests(files + self.context)
         loaded: list[Loaded] = []
         facts: dict[Path, FileFacts] = {}
         self._parsed: dict[Path, ParsedFile] = {}
@@ -511,6 +528,19 @@ class Checker:
                     digests[path] = item.digest
             loaded.append(item)
             facts[path] = known
+        around: list[Loaded] = []  # context: known to the index, never checked
+        for path in self.context:
+            digest = digests.get(path, "")
+            known = cache.facts(digest) if digest else None
+            if known is not None:
+                around.append(known.loaded(path, digest))
+            else:
+                item = self._read(path)
+                source = item.source
+                names = async_def_names(source) if source is not None else frozenset()
+                known = FileFacts(indexed=source is not None, coroutine_names=names)
+                around.append(item)
+            facts[path] = known
         state = ProjectState(self, digests, facts)
         results: dict[Path, FileResult] = {}
         todo: list[Loaded] = []
@@ -523,7 +553,7 @@ class Checker:
             else:
                 todo.append(item)
         if todo:
-            self._lazy_base(loaded, facts)
+            self._lazy_base(_in_path_order(loaded + around), facts)
             for item in todo:
                 if not item.readable:  # unchanged, but its result is stale: read it again
                     try:
@@ -577,6 +607,11 @@ def gc_paused() -> Iterator[None]:
         gc.freeze()  # the run's objects stay: later (and exit-time) collections skip them
         if was_enabled:
             gc.enable()
+
+
+def _in_path_order(items: list[Loaded]) -> list[Loaded]:
+    """Checked and context files in one order: the order a run over all of them registers."""
+    return sorted(items, key=lambda item: item.path)
 
 
 def _data(item: Loaded) -> bytes:

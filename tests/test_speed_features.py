@@ -359,3 +359,43 @@ def test_new_async_def_elsewhere_invalidates_files_the_prefilter_skipped(project
     assert "use.py" in _checked(checker)
     assert any("LD301" in str(item) and "use.py" in str(item) for item in warm)
     assert warm == _run(project, cache=False)[0]
+
+
+# -- checking part of a project (a pre-commit hook passes only the changed files) ---------------
+
+
+def _check_files(cwd: Path, *args: str) -> list[tuple]:
+    done = subprocess.run(
+        [sys.executable, "-m", "loopdoctor", "check", "--output-format", "json", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, NO_COLOR="1"),
+    )
+    data = json.loads(done.stdout)
+    return sorted((f["path"], f["line"], f["code"]) for f in data["findings"])
+
+
+def test_checking_some_files_finds_what_a_full_run_finds_there(project: Path) -> None:
+    """``fetch_user`` is a coroutine of ``app/services.py``, which is not passed: the rest of
+    the project is context, so the finding in ``tests/test_users.py`` is not lost."""
+    full = [f for f in _check_files(project, ".", "--no-cache") if f[0] == "tests/test_users.py"]
+    assert any(code == "LD301" for *_, code in full)
+    for cache in ("--no-cache", "--jobs=1", "--jobs=1"):  # cold, then cached
+        assert _check_files(project, "tests/test_users.py", cache) == full
+    services = project / "app" / "services.py"
+    services.write_text(services.read_text().replace("async def fetch_user", "def fetch_user"))
+    assert _check_files(project, "tests/test_users.py") == []  # the context file changed
+
+
+def test_project_context_only_under_a_project_root(tmp_path: Path) -> None:
+    from loopdoctor.discovery import project_context
+
+    _write(tmp_path, {"a/test_a.py": "", "b/other.py": ""})
+    checked = [tmp_path / "a" / "test_a.py"]
+    assert project_context([checked[0]], checked, tmp_path) == []  # no project marker
+    (tmp_path / "pyproject.toml").write_text("")
+    assert project_context([checked[0]], checked, tmp_path) == [tmp_path / "b" / "other.py"]
+    assert project_context([tmp_path], checked, tmp_path) == []  # the whole project is checked
+    outside = tmp_path.parent / "elsewhere.py"
+    assert project_context([outside], [outside], tmp_path) == []
