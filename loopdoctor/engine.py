@@ -1,14 +1,18 @@
-"""The check pipeline: read and parse files, index them, then run all rules per file.
+"""The check pipeline: read every file, index lazily, check each file in a worker.
 
-Phase 1 builds the :class:`ProjectIndex` from ``ast`` trees (every file parsed at most once);
-phase 2 walks each file once and dispatches every node to every active rule whose byte
-pre-filter matches (:mod:`loopdoctor.prefilter`); a file no rule can fire on is not walked.
-Each file is checked against its own view of the index (:mod:`loopdoctor.incremental`), which
-records what the check read: that makes results cacheable per file (:mod:`loopdoctor.cache`)
-and independent of order, so phase 2 can run in worker processes (:mod:`loopdoctor.parallel`).
-Nothing a user's file contains can crash the run: read/parse failures become ``LD001``
-findings or entries in ``errors``, and a rule that raises is reported as an internal error for
-that file while the other rules' findings are kept.
+Phase 0 reads each file once (its digest, its text, the names of its ``async def``s); nothing
+is parsed. The base :class:`ProjectIndex` names every readable file (checked ones, plus the
+project's other files as context when only part of it is checked) and parses a file the
+first time a check reads it. Phase 1+2 run per file, in worker processes for large runs
+(:mod:`loopdoctor.parallel`): the byte and path pre-filter (:mod:`loopdoctor.prefilter`)
+picks the rules that can fire; with none, the file is only compiled (LD001); else it is
+parsed, indexed and walked once, every node going to every active rule. Each file is checked
+against its own view of the index (:mod:`loopdoctor.incremental`), which records what the
+check read: that makes results cacheable per file (:mod:`loopdoctor.cache`) and independent
+of order, so serial, parallel and cached runs print the same. Nothing a user's file contains
+can crash the run: read/parse failures become ``LD001`` findings or entries in ``errors``, and
+a rule that raises is reported as an internal error for that file while the other rules'
+findings are kept.
 """
 
 from __future__ import annotations
