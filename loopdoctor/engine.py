@@ -24,7 +24,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -273,19 +273,18 @@ class Checker:
         return result
 
     def _load(self, path: Path, data: bytes | None = None) -> Loaded:
-        outcome = parse_file(path, data)
-        if isinstance(outcome, ParsedFile):
-            return Loaded(path, content_digest(outcome.source.data), parsed=outcome)
-        raw = data
-        if raw is None:
-            try:  # never read a fifo or /dev/zero just for a digest: it would not end
-                raw = path.read_bytes() if path.is_file() else b""
-            except OSError:
-                raw = b""
-        digest = content_digest(raw)
-        if isinstance(outcome, Finding):
-            return Loaded(path, digest, finding=outcome)
-        return Loaded(path, digest, error=outcome)
+        """Read and parse now (the full index of ``--fix``/``--diff``/stdin runs)."""
+        item = self._read(path, data)
+        if item.source is not None:
+            outcome = parse_source(item.source)
+            item.source = None
+            if isinstance(outcome, ParsedFile):
+                item.parsed = outcome
+            elif isinstance(outcome, Finding):
+                item.finding = outcome
+            else:
+                item.error = outcome
+        return item
 
     def _build_base(self, loaded: list[Loaded]) -> list[Loaded]:
         """Phase 1: the full index of every parsed file; returns the files it holds."""
@@ -318,8 +317,7 @@ class Checker:
             indexed = self._build_base(loaded)
             for item in (self._read(p) for p in self.context):
                 if item.source is not None:
-                    self.project.register(item.path)
-                    self.project.coroutine_names |= async_def_names(item.source)
+                    self._name(item, async_def_names(item.source))
             return loaded, self._check_many(indexed)
         loaded = [self._read(p) for p in files]
         self._gated_base(_in_path_order(loaded + [self._read(p) for p in self.context]))
@@ -327,15 +325,20 @@ class Checker:
         self._settle(loaded, results)
         return loaded, results
 
-    def _read(self, path: Path) -> Loaded:
-        """Phase 0 without parsing: the file's text and digest, or why it cannot be read."""
+    def _read(self, path: Path, data: bytes | None = None) -> Loaded:
+        """Phase 0 without parsing: the file's text and digest, or why it cannot be read.
+
+        ``data`` replaces the file's bytes on disk (text checked in memory).
+        """
         try:
-            source = read_source(path)
+            source = read_source(path) if data is None else decode_source(path, data)
         except UnreadableSource as exc:
-            try:  # never read a fifo or /dev/zero just for a digest: it would not end
-                raw = path.read_bytes() if path.is_file() else b""
-            except OSError:
-                raw = b""
+            raw = data
+            if raw is None:
+                try:  # never read a fifo or /dev/zero just for a digest: it would not end
+                    raw = path.read_bytes() if path.is_file() else b""
+                except OSError:
+                    raw = b""
             return Loaded(path, content_digest(raw), error=FileError(path, str(exc)))
         return Loaded(path, content_digest(source.data), source=source)
 
@@ -347,14 +350,19 @@ class Checker:
         parsed on first use. The names of all ``async def``s, which LD301's pre-filter and
         every "is this a coroutine?" test need up front, come from the text.
         """
-        project = self.project
         self._parsed = {}
         for item in loaded:
             if item.readable:
-                project.register(item.path)
-                project.texts[item.path] = _data(item)
-                project.coroutine_names |= async_def_names(item.source or item.parsed.source)  # type: ignore[union-attr]
+                self._name(item, async_def_names(item.source or item.parsed.source))  # type: ignore[union-attr]
         self._install_loader()
+
+    def _name(self, item: Loaded, coroutine_names: Iterable[str]) -> None:
+        """Make a file known to the base index (parsed on first use) with its coroutines."""
+        project = self.project
+        project.register(item.path)
+        project.coroutine_names |= set(coroutine_names)
+        if item.readable:
+            project.texts[item.path] = _data(item)
 
     def _install_loader(self) -> None:
         """Registered files are parsed on first use (from the bytes already read, if any)."""
@@ -514,7 +522,9 @@ class Checker:
         facts: dict[Path, FileFacts] = {}
         self._parsed: dict[Path, ParsedFile] = {}
         provisional: dict[Path, Loaded] = {}
-        for path in files:
+        around: list[Loaded] = []  # context: known to the index, never checked
+        checked = set(files)
+        for path in [*files, *self.context]:
             digest = digests.get(path, "")
             known = cache.facts(digest) if digest else None
             if known is not None:
@@ -526,24 +536,10 @@ class Checker:
                     provisional[path] = item
                 else:
                     known = FileFacts.of(item)
-                if path not in provisional:
                     cache.put_facts(item.digest, known)
                 if item.digest:
                     digests[path] = item.digest
-            loaded.append(item)
-            facts[path] = known
-        around: list[Loaded] = []  # context: known to the index, never checked
-        for path in self.context:
-            digest = digests.get(path, "")
-            known = cache.facts(digest) if digest else None
-            if known is not None:
-                around.append(known.loaded(path, digest))
-            else:
-                item = self._read(path)
-                source = item.source
-                names = async_def_names(source) if source is not None else frozenset()
-                known = FileFacts(indexed=source is not None, coroutine_names=names)
-                around.append(item)
+            (loaded if path in checked else around).append(item)
             facts[path] = known
         state = ProjectState(self, digests, facts)
         results: dict[Path, FileResult] = {}
@@ -569,11 +565,12 @@ class Checker:
             self._settle(loaded, fresh)
             for path, changed in provisional.items():
                 if path in fresh:  # now its parse outcome is known
-                    known = FileFacts.of(changed)
-                    known.coroutine_names = facts[path].coroutine_names
-                    known.indexed = changed.finding is None and changed.error is None
-                    cache.put_facts(changed.digest, known)
-                    facts[path] = known
+                    facts[path] = replace(
+                        FileFacts.of(changed),
+                        coroutine_names=facts[path].coroutine_names,
+                        indexed=changed.finding is None and changed.error is None,
+                    )
+                    cache.put_facts(changed.digest, facts[path])
             state = ProjectState(self, digests, facts)  # facet digests as the next run sees them
             for path, found in fresh.items():
                 if not facts[path].indexed:
@@ -586,13 +583,9 @@ class Checker:
 
     def _lazy_base(self, loaded: list[Loaded], facts: dict[Path, FileFacts]) -> None:
         """A base index that names every indexable file and parses one only when read."""
-        project = self.project
         for item in loaded:
             if facts[item.path].indexed:
-                project.register(item.path)
-                project.coroutine_names |= facts[item.path].coroutine_names
-                if item.readable:
-                    project.texts[item.path] = _data(item)
+                self._name(item, facts[item.path].coroutine_names)
         self._install_loader()
 
 
