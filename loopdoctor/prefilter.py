@@ -24,29 +24,24 @@ class Prefilter:
 
     def __init__(self, project: ProjectIndex) -> None:
         self.project = project
-        self._tokens: dict[type[Rule], tuple[bytes, ...] | None] = {}
-        #: Index tokens that are all identifiers, as a set: matched against a file's words.
-        self._names: dict[type[Rule], frozenset[bytes] | None] = {}
-        self._test_files: dict[Path, bool] = {}
+        self._gates: dict[type[Rule], tuple[tuple[bytes, ...] | None, frozenset[bytes] | None]] = {}
         self._words_of: tuple[bytes, frozenset[bytes]] | None = None
 
-    def tokens(self, rule: type[Rule]) -> tuple[bytes, ...] | None:
-        """The rule's tokens; None means the rule may fire anywhere."""
-        if rule not in self._tokens:
+    def gate(self, rule: type[Rule]) -> tuple[tuple[bytes, ...] | None, frozenset[bytes] | None]:
+        """The rule's tokens (None: it may fire anywhere), and the same as a set of names when
+        they come from the index and are all identifiers: thousands of coroutine names are
+        then one set lookup per word of the file, not a search of the whole file per name."""
+        found = self._gates.get(rule)
+        if found is None:
             dynamic = rule.index_tokens(self.project)
-            self._tokens[rule] = tuple(rule.tokens) or None if dynamic is None else tuple(dynamic)
-        return self._tokens[rule]
-
-    def names(self, rule: type[Rule]) -> frozenset[bytes] | None:
-        """Thousands of coroutine names: one set lookup per word of the file, not a search
-        of the whole file per name (a file that names none of them paid for every one)."""
-        if rule not in self._names:
-            dynamic = rule.index_tokens(self.project)
-            names = frozenset(dynamic) if dynamic is not None else None
-            if names is not None and not all(_WORD.fullmatch(n) for n in names):
-                names = None
-            self._names[rule] = names
-        return self._names[rule]
+            if dynamic is None:
+                found = (tuple(rule.tokens) or None, None)
+            else:
+                names = frozenset(dynamic)
+                identifiers = all(_WORD.fullmatch(n) for n in names)
+                found = (tuple(dynamic), names if identifiers else None)
+            self._gates[rule] = found
+        return found
 
     def words(self, data: bytes) -> frozenset[bytes]:
         if self._words_of is None or self._words_of[0] is not data:
@@ -54,14 +49,12 @@ class Prefilter:
         return self._words_of[1]
 
     def may_fire(self, rule: type[Rule], data: bytes, path: Path | None = None) -> bool:
-        names = self.names(rule)
+        tokens, names = self.gate(rule)
         if names is not None:
             if names.isdisjoint(self.words(data)):
                 return False
-        else:
-            tokens = self.tokens(rule)
-            if tokens is not None and not any(token in data for token in tokens):
-                return False
+        elif tokens is not None and not any(token in data for token in tokens):
+            return False
         for alternatives in rule.requires:
             if not any(self._holds(atom, data, path) for atom in alternatives):
                 return False
@@ -69,14 +62,8 @@ class Prefilter:
 
     def _holds(self, atom: bytes | str, data: bytes, path: Path | None) -> bool:
         if atom == TEST_FILE:
-            return path is None or self.is_test_file(path)
+            return path is None or self.project.is_test_path(path)
         return isinstance(atom, bytes) and atom in data
-
-    def is_test_file(self, path: Path) -> bool:
-        found = self._test_files.get(path)
-        if found is None:
-            found = self._test_files[path] = self.project.is_test_path(path)
-        return found
 
 
 #: An identifier in UTF-8 source: ASCII word characters and any non-ASCII byte.

@@ -157,6 +157,7 @@ class ProjectIndex:
         #: Bytes of the checked files, for ``scan`` (filled by the engine, read lazily else).
         self.texts: dict[Path, bytes] = {}
         self._scan_hits: dict[tuple[bytes, ...], list[Path]] = {}
+        self._test_paths: dict[Path, bool] = {}
         self._probes: dict[tuple[str, Path, Path], list[tuple[str, Path, bool]]] = {}
         #: Autouse fixtures per fixture layer (a pure function of the layer: never recorded).
         self._autouse_of: dict[int, tuple[dict[str, FixtureDef], list[FixtureDef]]] = {}
@@ -686,9 +687,12 @@ class ProjectIndex:
 
     def is_test_path(self, path: Path) -> bool:
         """A test module or conftest, by name (as extraction decides it, without parsing)."""
-        if path.name == "conftest.py":
-            return True
-        return is_test_file(path, self._settings_for(path.parent).python_files)
+        found = self._test_paths.get(path)
+        if found is None:
+            settings = self._settings_for(path.parent)
+            found = path.name == "conftest.py" or is_test_file(path, settings.python_files)
+            self._test_paths[path] = found
+        return found
 
     def text_of(self, path: Path) -> bytes:
         data = self.texts.get(path)

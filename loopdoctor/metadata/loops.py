@@ -319,7 +319,12 @@ def is_test_code(mod: ModuleInfo) -> bool:
     """Test modules, conftests, and modules that live in a ``tests``/``test`` directory."""
     if mod.is_test_module or mod.is_conftest:
         return True
-    return any(part in TEST_DIRS for part in mod.path.parent.parts[-4:])
+    return in_test_dir(mod.path)
+
+
+def in_test_dir(path: Path) -> bool:
+    """The file lives in a ``tests``/``test``/``testing`` directory (up to four levels up)."""
+    return any(part in TEST_DIRS for part in path.parent.parts[-4:])
 
 
 def produces_value(func: FunctionInfo) -> bool:

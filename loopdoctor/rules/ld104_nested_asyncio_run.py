@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loopdoctor.diagnostic import Severity
-from loopdoctor.index.extract import dotted, is_test_file
-from loopdoctor.metadata.loops import TEST_DIRS, inherited_marks, is_test_code, project_facts
+from loopdoctor.index.extract import dotted
+from loopdoctor.metadata.loops import in_test_dir, inherited_marks, is_test_code, project_facts
 from loopdoctor.rule import Rule
 
 if TYPE_CHECKING:
@@ -35,9 +35,7 @@ class NestedAsyncioRun(Rule):
     @classmethod
     def applies_to(cls, path: Path, project: ProjectIndex) -> bool:
         """Test code only (``is_test_code``), decided from the path."""
-        if path.name == "conftest.py" or any(part in TEST_DIRS for part in path.parent.parts[-4:]):
-            return True
-        return is_test_file(path, project.settings(path).python_files)
+        return project.is_test_path(path) or in_test_dir(path)
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
