@@ -284,20 +284,16 @@ class ProjectState:
             if digest == "-":  # absent: only its absence was read (no settings to look up)
                 return digest
             return _digest(digest, self.settings_digest(directory))
-        if kind == "all":
+        if kind == "all":  # the layout, every file's content, the watched versions
             indexed = self._indexed()
-            dirs = sorted({str(p.parent) for p in indexed})
-            roots = sorted({str(self.checker.settings_for(Path(d)).rootdir) for d in dirs})
+            roots = sorted({str(self.checker.settings_for(p.parent).rootdir) for p in indexed})
             versions = [
                 repr(self.checker.project._version_for(name, Path(root)))
                 for root in roots
                 for name in WATCHED_DISTRIBUTIONS
             ]
-            return _digest(
-                [(str(p), self.digests.get(p)) for p in indexed],
-                [self.settings_digest(d) for d in dirs],
-                versions,
-            )
+            contents = [(str(p), self.digests.get(p)) for p in indexed]
+            return _digest(self.digest(("layout",)), contents, versions)
         if kind == "scan":  # the files that contain the scan's tokens, and their settings
             tokens = tuple(t.encode("latin-1") for t in facet[1:])
             texts = self.checker.project
