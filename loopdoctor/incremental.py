@@ -110,7 +110,7 @@ class SharedMemo:
     view's recorder, and the value stored for the key keeps every facet read while computing
     it; a later read (by any view) replays those facets, so a cached result depends on exactly
     what the analysis read. A value stored without a capture counts as reading every module.
-    ``None`` is the analyses' recursion guard: storing it keeps the capture open.
+    ``begin`` holds a placeholder while the value is computed and keeps the capture open.
     """
 
     __slots__ = ("_data", "_facets", "_recorder")
@@ -125,7 +125,7 @@ class SharedMemo:
     def _hit(self, key: object) -> None:
         recorder = self._recorder
         if recorder.capturing(key):
-            return  # read back while being computed (recursion guard)
+            return  # read back while being computed (recursion)
         facets = self._facets.get(key)
         if facets is None:
             recorder.touch("all")
@@ -150,26 +150,18 @@ class SharedMemo:
     def __contains__(self, key: object) -> bool:
         return self._lookup(key)
 
+    def begin(self, key: object, placeholder: object) -> None:
+        self._recorder.capture(key)
+        self._data[key] = placeholder
+
     def __setitem__(self, key: object, value: object) -> None:
         self._data[key] = value
-        if value is None:
-            return
         captured = self._recorder.release(key)
         if captured is not None:
             self._facets[key] = captured
         elif key not in self._facets:
             self._recorder.touch("all")
             self._facets[key] = frozenset({("all",)})
-
-    def setdefault(self, key: object, default: object = None) -> object:
-        if not self._lookup(key):
-            self[key] = default
-        return self._data[key]
-
-    def pop(self, key: object, *default: object) -> object:
-        self._recorder.touch("all")
-        self._facets.pop(key, None)
-        return self._data.pop(key, *default)
 
 
 def make_view(base: ProjectIndex, recorder: Recorder) -> ProjectIndex:

@@ -11,7 +11,7 @@ import ast
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from loopdoctor.astwalk import walk
 from loopdoctor.config import PytestSettings, load_pytest_settings
@@ -23,6 +23,8 @@ from loopdoctor.versions import DetectedVersion, detect_version
 
 if TYPE_CHECKING:
     from loopdoctor.incremental import Recorder
+
+T = TypeVar("T")
 
 #: Fixtures pytest and common plugins provide; requesting them is never an unknown fixture.
 BUILTIN_FIXTURES = frozenset(
@@ -142,7 +144,7 @@ class ProjectIndex:
         self.coroutine_names: set[str] = set()
         self._envs: dict[Path, AsyncioEnv] = {}
         #: Whole-project analyses computed once per run by rules (keyed by the analysis).
-        self.memo: dict[object, object] = {}
+        self.memo: Memo = Memo()
         #: The facets each shared memo entry was computed from (``loopdoctor.incremental``).
         self.memo_facets: dict[object, frozenset[tuple[str, ...]]] = {}
         self._versions: dict[tuple[str, Path], DetectedVersion] = {}
@@ -649,6 +651,20 @@ class ProjectIndex:
             return True
         return self.asyncio_env(fixture.module).mode == "auto"
 
+    def memoised(self, key: object, compute: Callable[[], T], while_computing: object = None) -> T:
+        """An analysis computed once per run and shared by every file's view (``memo``).
+
+        While ``compute`` runs, a recursive request for ``key`` gets ``while_computing``
+        (routers that include each other, bindings that refer to themselves).
+        """
+        memo = self.memo
+        if key in memo:
+            return memo[key]  # type: ignore[return-value]
+        memo.begin(key, while_computing)
+        value = compute()
+        memo[key] = value
+        return value
+
     # -- iteration -------------------------------------------------------------------------------
     def scan(
         self, tokens: tuple[bytes, ...], rootdir: Path | None = None, tests_only: bool = False
@@ -718,6 +734,15 @@ class ProjectIndex:
         for mod in self.scan(FIXTURE_TOKENS):
             for func in mod.fixtures:
                 yield FixtureDef(func, func.fixture, mod)  # type: ignore[arg-type]
+
+
+class Memo(dict):  # type: ignore[type-arg]
+    """The run's shared analyses (see ``ProjectIndex.memoised``); views wrap it to record
+    what each entry was computed from (``loopdoctor.incremental.SharedMemo``)."""
+
+    def begin(self, key: object, placeholder: object) -> None:
+        """Hold ``placeholder`` under ``key`` while its value is computed."""
+        self[key] = placeholder
 
 
 #: A module defines a fixture only through a decorator spelled with ``fixture``.

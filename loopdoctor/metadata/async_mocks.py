@@ -39,10 +39,6 @@ MOCK_API = frozenset(
 )
 
 
-#: Bindings being collected (key -> partial result): the recursion guard of ``bindings``.
-_BUILDING: dict[tuple[object, ...], dict[str, MockValue]] = {}
-
-
 @dataclass(frozen=True)
 class MockValue:
     """A mock bound to a name: its kind and, when known, the spec it mirrors."""
@@ -174,20 +170,13 @@ class MockScope:
         if scope is None:
             return {}
         key = ("mock-bindings", id(scope), id(self.mod))
-        building = _BUILDING.get(key)
-        if building is not None:
-            return building  # recursion: the bindings found so far
-        cached = self.project.memo.get(key)
-        if isinstance(cached, dict):
-            return cached
-        found: dict[str, MockValue] = {}
-        _BUILDING[key] = found
-        try:
+        found: dict[str, MockValue] = {}  # a recursive request gets the bindings so far
+
+        def collect() -> dict[str, MockValue]:
             self._collect(func, scope, found)
-        finally:
-            del _BUILDING[key]
-        self.project.memo[key] = found  # stored once complete, with what it read
-        return found
+            return found
+
+        return self.project.memoised(key, collect, while_computing=found)
 
     def _collect(
         self, func: FunctionInfo | None, scope: ast.AST, found: dict[str, MockValue]

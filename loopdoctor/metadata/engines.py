@@ -405,10 +405,10 @@ def all_engine_sites(project: ProjectIndex) -> list[EngineSite]:
 
 def analyse_engine(project: ProjectIndex, site: EngineSite) -> EngineAnalysis | None:
     """The loops an engine is used on during each instance of its lifetime; None if irrelevant."""
-    memo_key = ("engine", id(site.call))
-    if memo_key in project.memo:
-        return project.memo[memo_key]  # type: ignore[return-value]
-    project.memo[memo_key] = None
+    return project.memoised(("engine", id(site.call)), lambda: _analyse_engine(project, site))
+
+
+def _analyse_engine(project: ProjectIndex, site: EngineSite) -> EngineAnalysis | None:
     verdict = pool_verdict(project, site)
     home = engine_home(project, site.call, site.module)
     if not verdict.pooled or home.kind == "local":
@@ -454,7 +454,6 @@ def analyse_engine(project: ProjectIndex, site: EngineSite) -> EngineAnalysis | 
         for fixture_loop_key in consumer.fixture_loops:
             loops.setdefault(fixture_loop_key, consumer)
     analysis = EngineAnalysis(site, verdict, home, consumers, groups, fixture_loop)
-    project.memo[memo_key] = analysis
     return analysis
 
 

@@ -243,13 +243,9 @@ def marker_params(project: ProjectIndex, route: Route) -> dict[str, str]:
 # -- lifespans -----------------------------------------------------------------------------------
 def lifespan_of(project: ProjectIndex, ref: AppRef, depth: int = 0) -> Lifespan | None:
     """Startup/shutdown work an app (or a router it includes) declares."""
+    # None while it is computed: routers may include each other.
     key = ("fastapi-lifespan", ref.key)
-    if key in project.memo:
-        return project.memo[key]  # type: ignore[return-value]
-    project.memo[key] = None  # recursion guard for routers including each other
-    found = _lifespan_of(project, ref, depth)
-    project.memo[key] = found
-    return found
+    return project.memoised(key, lambda: _lifespan_of(project, ref, depth))
 
 
 def _lifespan_of(project: ProjectIndex, ref: AppRef, depth: int) -> Lifespan | None:

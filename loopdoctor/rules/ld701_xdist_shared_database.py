@@ -264,11 +264,7 @@ def _looks_like_db_url(url: str) -> bool:
 def xdist_evidence(project: ProjectIndex, mod: ModuleInfo) -> str | None:
     """Why we believe the suite runs under pytest-xdist, or None."""
     key = ("ld701-xdist", mod.rootdir)
-    if key in project.memo:
-        return project.memo[key][0]  # type: ignore[index]
-    evidence = _evidence(project, mod.rootdir, mod)
-    project.memo[key] = (evidence,)  # never None: None is the memo's "being computed"
-    return evidence
+    return project.memoised(key, lambda: _evidence(project, mod.rootdir, mod))
 
 
 def _evidence(project: ProjectIndex, rootdir: Path, mod: ModuleInfo) -> str | None:
