@@ -291,13 +291,12 @@ class EngineUsage:
 
     def overridden_dependencies(self, rootdir: Path) -> bool:
         """Test code replaces a dependency that reaches the engine (``dependency_overrides``)."""
-        memo_key = ("overrides", id(self), rootdir)
-        if memo_key in self.project.memo:
-            return bool(self.project.memo[memo_key])
+        key = ("overrides", id(self), rootdir)
+        return self.project.memoised(key, lambda: self._overridden(rootdir))
+
+    def _overridden(self, rootdir: Path) -> bool:
         result = False
         for mod in self.project.scan((b"dependency_overrides",), rootdir, tests_only=True):
-            if mod.rootdir != rootdir or not (mod.is_test_module or mod.is_conftest):
-                continue
             for node in walk(mod.tree):
                 if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)):
                     continue
@@ -307,7 +306,6 @@ class EngineUsage:
                 func = found.function if found else None
                 if func is not None and self.function_uses(func, found.module):  # type: ignore[union-attr]
                     result = True
-        self.project.memo[memo_key] = result
         return result
 
 
@@ -390,17 +388,17 @@ ENGINE_TOKENS = (b"create_async_engine",)
 
 def all_engine_sites(project: ProjectIndex) -> list[EngineSite]:
     """Engine sites in every indexed module (recorded at extraction: no tree walks here)."""
-    key = ("engine-sites",)
-    cached = project.memo.get(key)
-    if cached is None:
-        sites = []
-        for mod in project.scan(ENGINE_TOKENS):
-            for call in mod.engine_calls:
-                site = engine_site(project, call, mod)
-                if site is not None:
-                    sites.append(site)
-        project.memo[key] = cached = sites
-    return cached  # type: ignore[return-value]
+    return project.memoised(("engine-sites",), lambda: _engine_sites(project))
+
+
+def _engine_sites(project: ProjectIndex) -> list[EngineSite]:
+    sites = []
+    for mod in project.scan(ENGINE_TOKENS):
+        for call in mod.engine_calls:
+            site = engine_site(project, call, mod)
+            if site is not None:
+                sites.append(site)
+    return sites
 
 
 def analyse_engine(project: ProjectIndex, site: EngineSite) -> EngineAnalysis | None:

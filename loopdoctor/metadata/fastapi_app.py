@@ -162,24 +162,16 @@ def route_of(project: ProjectIndex, func: FunctionInfo, mod: ModuleInfo) -> Rout
 def registered_routes(project: ProjectIndex, home: ModuleInfo) -> dict[tuple[str, str], Route]:
     """``app.add_api_route("/x", handler)`` registrations in the whole project, built once.
 
-    Per-module results are memoised too, so the map is cheap to rebuild when lazily loaded
-    modules join the index. ``home`` is kept for callers; lookups are by (path, qualname).
+    ``home`` is kept for callers; lookups are by (path, qualname).
     """
-    key = ("fastapi-registered-routes",)
-    routes = project.memo.get(key)
-    if isinstance(routes, dict):
-        return routes
-    routes = {}
+    return project.memoised(("fastapi-registered-routes",), lambda: _all_registrations(project))
+
+
+def _all_registrations(project: ProjectIndex) -> dict[tuple[str, str], Route]:
+    routes: dict[tuple[str, str], Route] = {}
     for mod in project.scan(_REGISTRAR_TOKENS):
-        if not _may_register_routes(mod):
-            continue
-        mod_key = ("fastapi-registered-routes", str(mod.path))
-        found = project.memo.get(mod_key)
-        if not isinstance(found, dict):
-            found = _registrations_in(project, mod)
-            project.memo[mod_key] = found
-        routes.update(found)
-    project.memo[key] = routes
+        if _may_register_routes(mod):
+            routes.update(_registrations_in(project, mod))
     return routes
 
 

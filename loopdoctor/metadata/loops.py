@@ -88,8 +88,6 @@ def project_facts(project: ProjectIndex, mod: ModuleInfo) -> ProjectAsyncFacts:
     if _anyio_auto_mode(settings.raw):
         facts.anyio_auto = facts.uses_anyio_or_trio = True
     for other in project.scan(_FACT_TOKENS, mod.rootdir):
-        if other.rootdir != mod.rootdir:
-            continue
         imported = set(other.imports.values())
         if any(q == "pytest_asyncio" or q.startswith("pytest_asyncio.") for q in imported):
             facts.uses_pytest_asyncio = True

@@ -147,11 +147,11 @@ class LoopScopeMismatch(Rule):
 
     def latent_witnesses(self, fixture: FixtureDef) -> list[tuple[str, int]]:
         """Every test (path, line) where ``fixture`` is a latent loop mismatch, sorted."""
-        project = self.ctx.project
         key = ("ld106-latent", id(fixture.func.node))
-        cached = project.memo.get(key)
-        if cached is not None:
-            return cached  # type: ignore[return-value]
+        return self.ctx.project.memoised(key, lambda: self._latent_witnesses(fixture))
+
+    def _latent_witnesses(self, fixture: FixtureDef) -> list[tuple[str, int]]:
+        project = self.ctx.project
         found: list[tuple[str, int]] = []
         for mod, test in list(project.iter_tests((b"async",))):
             if mod.rootdir != fixture.module.rootdir or not test.is_async:
@@ -171,7 +171,6 @@ class LoopScopeMismatch(Rule):
                     if clash is not None and not clash.bound:
                         found.append((str(mod.path), test.node.lineno))
         found.sort()
-        project.memo[key] = found
         return found
 
     def clash(

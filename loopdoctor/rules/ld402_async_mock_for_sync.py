@@ -141,15 +141,15 @@ class AsyncMockForSync(Rule):
     def project_async_names(self) -> frozenset[str]:
         """Names of every ``async def`` in the index: a same-named method may be the callee."""
         project = self.ctx.project
-        key = ("async-def-names",)
-        cached = project.memo.get(key)
-        if isinstance(cached, frozenset):
-            return cached
-        names = frozenset(
-            f.name for m in project.scan((b"async",)) for f in m.functions.values() if f.is_async
+        return project.memoised(
+            ("async-def-names",),
+            lambda: frozenset(
+                f.name
+                for m in project.scan((b"async",))
+                for f in m.functions.values()
+                if f.is_async
+            ),
         )
-        project.memo[key] = names
-        return names
 
     def report_replacement(self, node: ast.AST, func: FunctionInfo, target: str) -> None:
         self.report(

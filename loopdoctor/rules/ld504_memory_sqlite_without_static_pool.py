@@ -138,23 +138,20 @@ class MemorySqliteWithoutStaticPool(Rule):
 
 
 def _suite_modules(project: ProjectIndex, rootdir: Path) -> list[ModuleInfo]:
-    return [
-        m
-        for m in project.scan(
-            (b"TestClient", b"testclient", b"dependency_overrides"), rootdir, tests_only=True
-        )
-        if m.rootdir == rootdir and (m.is_test_module or m.is_conftest)
-    ]
+    tokens = (b"TestClient", b"testclient", b"dependency_overrides")
+    return project.scan(tokens, rootdir, tests_only=True)
 
 
 def _suite_facts(
     project: ProjectIndex, rootdir: Path
 ) -> tuple[list[tuple[ModuleInfo, ast.Call]], bool]:
     """TestClient constructions and whether any ``dependency_overrides[...] = ...`` exists."""
-    key = ("ld504-suite", rootdir)
-    cached = project.memo.get(key)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
+    return project.memoised(("ld504-suite", rootdir), lambda: _scan_suite(project, rootdir))
+
+
+def _scan_suite(
+    project: ProjectIndex, rootdir: Path
+) -> tuple[list[tuple[ModuleInfo, ast.Call]], bool]:
     clients: list[tuple[ModuleInfo, ast.Call]] = []
     overrides = False
     for mod in _suite_modules(project, rootdir):
@@ -176,9 +173,7 @@ def _suite_facts(
             ):
                 parent = node._ld_parent  # type: ignore[attr-defined]
                 overrides = overrides or parent.attr in ("update", "__setitem__")
-    result = (clients, overrides)
-    project.memo[key] = result
-    return result
+    return clients, overrides
 
 
 def _plain_test(mod: ModuleInfo, owner: ast.AST | None) -> FunctionInfo | None:

@@ -287,8 +287,6 @@ def _evidence(project: ProjectIndex, rootdir: Path, mod: ModuleInfo) -> str | No
         return "pytest-xdist is a declared dependency"
     tokens = (b"worker_id", b"testrun_uid", b"PYTEST_XDIST_WORKER")
     for other in project.scan(tokens, rootdir, tests_only=True):
-        if other.rootdir != rootdir or not (other.is_conftest or other.is_test_module):
-            continue
         for func in other.functions.values():
             if "worker_id" in func.params or "testrun_uid" in func.params:
                 return f"`{func.name}` requests `worker_id` ({other.path.name})"
