@@ -40,7 +40,6 @@ from loopdoctor.project import text_contains
 
 if TYPE_CHECKING:
     from loopdoctor.engine import Checker, FileResult, Loaded
-    from loopdoctor.index.facts import ModuleInfo
 
 CACHE_DIR_NAME = ".loopdoctor_cache"
 FORMAT = "v1"
@@ -67,11 +66,11 @@ class FileFacts:
     error_reason: str | None = None
 
     @classmethod
-    def of(cls, item: Loaded, module: ModuleInfo | None = None) -> FileFacts:
-        names = frozenset(module.coroutine_def_names) if module is not None else frozenset()
+    def of(cls, item: Loaded, coroutine_names: frozenset[str] = frozenset()) -> FileFacts:
+        """The facts of a file whose read and parse outcome ``item`` holds."""
         return cls(
-            indexed=module is not None,
-            coroutine_names=names,
+            indexed=item.finding is None and item.error is None,
+            coroutine_names=coroutine_names,
             finding=item.finding,
             error_reason=item.error.reason if item.error is not None else None,
         )

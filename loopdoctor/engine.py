@@ -24,7 +24,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -565,11 +565,7 @@ class Checker:
             self._settle(loaded, fresh)
             for path, changed in provisional.items():
                 if path in fresh:  # now its parse outcome is known
-                    facts[path] = replace(
-                        FileFacts.of(changed),
-                        coroutine_names=facts[path].coroutine_names,
-                        indexed=changed.finding is None and changed.error is None,
-                    )
+                    facts[path] = FileFacts.of(changed, facts[path].coroutine_names)
                     cache.put_facts(changed.digest, facts[path])
             state = ProjectState(self, digests, facts)  # facet digests as the next run sees them
             for path, found in fresh.items():
